@@ -1,0 +1,36 @@
+# owtray — two commands on a fresh Debian/Ubuntu machine:
+#   make run    install build dependencies, build and start the app
+#   make test   install test dependencies, run go vet and the tests
+# (make bench runs the benchmarks.)
+
+GO        ?= go
+BIN       := bin/owtray
+BUILD_DEPS := gcc pkg-config xorg-dev libgl1-mesa-dev
+TEST_DEPS  := $(BUILD_DEPS) xvfb xauth dbus dbus-x11 gnome-keyring imagemagick haskell-status-notifier-item-utils
+SESSION   := .ci/desktop-session
+BENCH_PKGS := ./app/store/ ./sync/... ./ui/...
+
+.PHONY: run build test vet bench deps-build deps-test clean
+
+run: build
+	./$(BIN) $(ARGS)
+
+build: deps-build
+	$(GO) build -o $(BIN) .
+
+deps-build:
+	@.ci/install-deps $(BUILD_DEPS)
+
+deps-test:
+	@.ci/install-deps $(TEST_DEPS)
+
+# go vet and the race-enabled tests inside a private D-Bus session with an
+# unlocked gnome-keyring, a status-notifier watcher and a virtual X display.
+test: deps-test
+	$(SESSION) sh -c '$(GO) vet ./... && OWTRAY_REQUIRE_KEYRING=1 OWTRAY_REQUIRE_DESKTOP=1 $(GO) test -race -timeout 25m ./...'
+
+bench: deps-test
+	$(SESSION) sh -c '$(GO) test -run "^$$" -bench . -benchmem -benchtime 3x $(BENCH_PKGS)'
+
+clean:
+	rm -rf bin
