@@ -1,0 +1,184 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/owtray/owtray/app/secrets"
+)
+
+// RefreshMargin: a token with less than this left is refreshed before use.
+const RefreshMargin = 5 * time.Minute
+
+var (
+	// ErrRefreshRejected: Strava no longer accepts the refresh token.
+	ErrRefreshRejected = errors.New("Strava rejected the refresh token")
+	// ErrNeedsReconnect: the connection must be made again in the browser.
+	ErrNeedsReconnect = errors.New("the Strava connection needs to be reconnected")
+	// ErrNotConnected: no Strava grant is stored.
+	ErrNotConnected = errors.New("not connected to Strava: run `owtray login` or use Connect in the app")
+)
+
+// TokenSource hands out valid access tokens for the connected athlete. It
+// refreshes them when less than RefreshMargin is left (or once after a 401),
+// persists the rotated refresh token to the keychain before the new access
+// token is used, and lets concurrent callers share one refresh.
+type TokenSource struct {
+	cfg    Config
+	conf   oauth2.Config
+	tokens *secrets.Store
+	// onReconnect is told once when the grant stops working.
+	onReconnect func(error)
+
+	mu        sync.Mutex
+	cached    *secrets.Token
+	reconnect error // sticky until the grant in the keychain changes
+}
+
+// NewTokenSource reads tokens from store; onReconnect (may be nil) is called
+// when Strava rejects the refresh token.
+func NewTokenSource(cfg Config, store *secrets.Store, onReconnect func(error)) *TokenSource {
+	cfg = cfg.withDefaults()
+	return &TokenSource{cfg: cfg, conf: cfg.oauth2(), tokens: store, onReconnect: onReconnect}
+}
+
+// AccessToken returns an access token valid for at least RefreshMargin.
+func (ts *TokenSource) AccessToken(ctx context.Context) (string, error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	tok, err := ts.current()
+	if err != nil {
+		return "", err
+	}
+	if ts.cfg.Now().Add(RefreshMargin).Before(tok.Expiry) {
+		return tok.AccessToken, nil
+	}
+	tok, err = ts.refreshLocked(ctx, tok)
+	if err != nil {
+		return "", err
+	}
+	return tok.AccessToken, nil
+}
+
+// Refresh is called after Strava answered 401 to rejected. When another
+// caller already refreshed, the newer token is returned without a request.
+func (ts *TokenSource) Refresh(ctx context.Context, rejected string) (string, error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	tok, err := ts.current()
+	if err != nil {
+		return "", err
+	}
+	if tok.AccessToken != rejected {
+		return tok.AccessToken, nil
+	}
+	tok, err = ts.refreshLocked(ctx, tok)
+	if err != nil {
+		return "", err
+	}
+	return tok.AccessToken, nil
+}
+
+// Token returns the stored grant (without refreshing it).
+func (ts *TokenSource) Token() (secrets.Token, error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.current()
+}
+
+// NeedsReconnect reports why the connection must be made again, or nil.
+func (ts *TokenSource) NeedsReconnect() error {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.reconnect
+}
+
+// Reset forgets the cached grant, e.g. after a new login or a logout.
+func (ts *TokenSource) Reset() {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.cached, ts.reconnect = nil, nil
+}
+
+func (ts *TokenSource) current() (secrets.Token, error) {
+	if ts.reconnect != nil {
+		return secrets.Token{}, ts.reconnect
+	}
+	if ts.cached != nil {
+		return *ts.cached, nil
+	}
+	tok, err := ts.tokens.Token()
+	if errors.Is(err, secrets.ErrNotFound) {
+		return secrets.Token{}, ErrNotConnected
+	}
+	if err != nil {
+		return secrets.Token{}, err
+	}
+	ts.cached = &tok
+	return tok, nil
+}
+
+func (ts *TokenSource) refreshLocked(ctx context.Context, old secrets.Token) (secrets.Token, error) {
+	// An expired copy makes oauth2 use the refresh_token grant.
+	stale := &oauth2.Token{RefreshToken: old.RefreshToken, Expiry: time.Unix(1, 0)}
+	ot, err := ts.conf.TokenSource(ts.cfg.ctx(ctx), stale).Token()
+	if err != nil {
+		err = classifyTokenError("refreshing the Strava token", err)
+		if errors.Is(err, ErrRefreshRejected) || errors.Is(err, ErrBadClientSecret) || errors.Is(err, ErrAppInactive) {
+			ts.reconnect = fmt.Errorf("%w: %w", ErrNeedsReconnect, err)
+			ts.cfg.Logger.Warn("Strava connection lost", "athlete_id", old.AthleteID, "err", err)
+			if ts.onReconnect != nil {
+				ts.onReconnect(ts.reconnect)
+			}
+			return secrets.Token{}, ts.reconnect
+		}
+		return secrets.Token{}, err
+	}
+	tok := old
+	tok.AccessToken = ot.AccessToken
+	tok.RefreshToken = ot.RefreshToken
+	if tok.RefreshToken == "" {
+		tok.RefreshToken = old.RefreshToken
+	}
+	tok.Expiry = expiryOf(ot)
+	// Strava has already invalidated the old refresh token: keep the new
+	// one in memory whatever happens, and persist it before use.
+	ts.cached = &tok
+	if err := ts.tokens.SaveToken(tok); err != nil {
+		return secrets.Token{}, fmt.Errorf("saving the refreshed Strava token: %w", err)
+	}
+	ts.cfg.Logger.Debug("refreshed Strava token", "token", tok)
+	return tok, nil
+}
+
+// Revoke deauthorizes the app at Strava (POST /oauth/deauthorize).
+func Revoke(ctx context.Context, cfg Config, accessToken string) error {
+	cfg = cfg.withDefaults()
+	form := url.Values{"access_token": {accessToken}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.OAuthURL+"/deauthorize", strings.NewReader(form.Encode()))
+	if err != nil {
+		return fmt.Errorf("revoking access: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := cfg.HTTPClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("revoking access at Strava: %w", stripURLError(err))
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode < 300:
+		return nil
+	case resp.StatusCode == http.StatusUnauthorized:
+		return nil // the token is already invalid: nothing left to revoke
+	default:
+		return fmt.Errorf("revoking access at Strava: HTTP %d", resp.StatusCode)
+	}
+}
