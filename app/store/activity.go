@@ -30,6 +30,11 @@ type Activity struct {
 	Detail json.RawMessage
 	// DetailFetchedAt is when Detail was fetched; zero when it never was.
 	DetailFetchedAt time.Time
+	// DetailStale is set by the store when a newer summary changed one of the
+	// decoded fields above after Detail was fetched: Detail is kept (it holds
+	// data no summary has) but should be fetched again when the budget allows.
+	// Storing a new Detail clears it. It is ignored on input.
+	DetailStale bool
 }
 
 // HasDetail reports whether the detailed activity has been fetched.

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SyncState is the sync engine's persisted progress. It is stored as JSON in
+// its own bucket; fields added later decode as zero from older records.
+// Change it with UpdateSyncState, or with Page.Checkpoint in the same
+// transaction as a page of activities.
+type SyncState struct {
+	// FullImport is the resumable walk back through the whole history.
+	FullImport FullImportState `json:"full_import,omitzero"`
+	// LastIncrementalSync is when the last incremental sync finished.
+	LastIncrementalSync time.Time `json:"last_incremental_sync,omitzero"`
+	// LastFullSync is when the last full import (or --full reconcile) finished.
+	LastFullSync time.Time `json:"last_full_sync,omitzero"`
+	// LastSyncResult and LastSyncError describe the last sync run for status
+	// and health ("12 added", "rate limit reached ..."). Never a secret.
+	LastSyncAt     time.Time `json:"last_sync_at,omitzero"`
+	LastSyncResult string    `json:"last_sync_result,omitzero"`
+	LastSyncError  string    `json:"last_sync_error,omitzero"`
+	// DetailBackfill is the resumable back-fill of detailed activities.
+	DetailBackfill DetailBackfillState `json:"detail_backfill,omitzero"`
+	// RateLimit is the last rate-limit snapshot read from Strava's headers,
+	// so that a new process (each CLI run is one) does not send requests the
+	// last headers said would be refused.
+	RateLimit RateLimitSnapshot `json:"rate_limit,omitzero"`
+	// Webhook is the push subscription this installation registered.
+	Webhook WebhookState `json:"webhook,omitzero"`
+}
+
+// FullImportState is the cursor of a full import walking back with `before`.
+type FullImportState struct {
+	InProgress bool `json:"in_progress,omitzero"`
+	// Reconcile: a `sync --full` run that removes activities missing on Strava.
+	Reconcile bool      `json:"reconcile,omitzero"`
+	StartedAt time.Time `json:"started_at,omitzero"`
+	// Upper is the `before` of the first page (the import covers start_date
+	// < Upper); Before is the `before` of the next page to fetch, zero before
+	// the first page.
+	Upper  time.Time `json:"upper,omitzero"`
+	Before time.Time `json:"before,omitzero"`
+	// Pages fetched and activities seen so far in this run, and what they did.
+	Pages   int `json:"pages,omitzero"`
+	Seen    int `json:"seen,omitzero"`
+	Added   int `json:"added,omitzero"`
+	Updated int `json:"updated,omitzero"`
+	Removed int `json:"removed,omitzero"`
+}
+
+// DetailBackfillState is the progress of fetching detailed activities.
+type DetailBackfillState struct {
+	// Before: activities starting at or after it have been handled in this
+	// pass (zero = start from the newest).
+	Before        time.Time `json:"before,omitzero"`
+	Fetched       int       `json:"fetched,omitzero"`
+	LastFetchedAt time.Time `json:"last_fetched_at,omitzero"`
+	// Failed counts failures per activity id, to skip activities whose detail
+	// keeps failing.
+	Failed map[int64]int `json:"failed,omitempty"`
+}
+
+// RateLimitSnapshot is Strava's rate-limit headers as last seen. Strava sends
+// overall (X-RateLimit-*) and read (X-ReadRateLimit-*) limits and usage, each
+// for the 15-minute window and the day.
+type RateLimitSnapshot struct {
+	ObservedAt     time.Time `json:"observed_at,omitzero"`
+	Limit15Min     int       `json:"limit_15min,omitzero"`
+	Usage15Min     int       `json:"usage_15min,omitzero"`
+	LimitDaily     int       `json:"limit_daily,omitzero"`
+	UsageDaily     int       `json:"usage_daily,omitzero"`
+	ReadLimit15Min int       `json:"read_limit_15min,omitzero"`
+	ReadUsage15Min int       `json:"read_usage_15min,omitzero"`
+	ReadLimitDaily int       `json:"read_limit_daily,omitzero"`
+	ReadUsageDaily int       `json:"read_usage_daily,omitzero"`
+	// BlockedUntil is set after a 429: no request before it.
+	BlockedUntil time.Time `json:"blocked_until,omitzero"`
+}
+
+// WebhookState is the registered push subscription (not a secret).
+type WebhookState struct {
+	SubscriptionID int64  `json:"subscription_id,omitzero"`
+	CallbackURL    string `json:"callback_url,omitzero"`
+}
+
+// SyncState returns the persisted sync state (zero value when none).
+func (s *Store) SyncState() (SyncState, error) {
+	var st SyncState
+	err := s.view("read sync state", func(tx *bolt.Tx) error {
+		var err error
+		st, err = readSyncState(tx)
+		return err
+	})
+	return st, err
+}
+
+// UpdateSyncState applies fn to the persisted sync state in one transaction.
+func (s *Store) UpdateSyncState(fn func(*SyncState)) error {
+	return s.update("update sync state", func(tx *bolt.Tx) error { return updateSyncState(tx, fn) })
+}
+
+func readSyncState(tx *bolt.Tx) (SyncState, error) {
+	var st SyncState
+	raw := bucket(tx, bucketSync).Get([]byte(keySyncState))
+	if raw == nil {
+		return st, nil
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return SyncState{}, fmt.Errorf("sync state: %w: %w", err, ErrCorrupt)
+	}
+	return st, nil
+}
+
+func updateSyncState(tx *bolt.Tx, fn func(*SyncState)) error {
+	st, err := readSyncState(tx)
+	if err != nil {
+		return err
+	}
+	fn(&st)
+	raw, err := json.Marshal(&st)
+	if err != nil {
+		return fmt.Errorf("encode sync state: %w", err)
+	}
+	if err := bucket(tx, bucketSync).Put([]byte(keySyncState), raw); err != nil {
+		return fmt.Errorf("store sync state: %w", err)
+	}
+	return nil
+}

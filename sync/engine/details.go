@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/strava"
+)
+
+// detailBudget is how many detail requests the back-fill may send now: at
+// most DetailShare of the remaining 15-minute read budget and never past the
+// daily one. Before any rate-limit header was seen, one request is allowed
+// so the headers become known.
+func (e *Engine) detailBudget() int {
+	b := e.client.ReadBudget()
+	if !b.Known {
+		return 1
+	}
+	n := int(math.Floor(float64(b.Remaining15) * e.cfg.DetailShare))
+	return max(0, min(n, b.RemainingDay))
+}
+
+// Backfill fetches detailed activities, newest first, within the budget
+// (and at most limit when limit > 0). It returns how many it fetched.
+func (e *Engine) Backfill(ctx context.Context, limit int) (int, error) {
+	if !e.running.TryLock() {
+		return 0, ErrAlreadyRunning
+	}
+	defer e.running.Unlock()
+	var rep Report
+	return e.backfill(ctx, limit, &rep)
+}
+
+func (e *Engine) backfill(ctx context.Context, limit int, rep *Report) (int, error) {
+	budget := e.detailBudget()
+	if limit > 0 {
+		budget = min(budget, limit)
+	}
+	if budget == 0 {
+		return 0, nil
+	}
+	st, err := e.store.SyncState()
+	if err != nil {
+		return 0, err
+	}
+	candidates, err := e.store.MissingDetails(0)
+	if err != nil {
+		return 0, err
+	}
+	ids := make([]int64, 0, budget)
+	for _, id := range candidates {
+		if st.DetailBackfill.Failed[id] >= maxDetailFailures {
+			continue
+		}
+		if ids = append(ids, id); len(ids) == budget {
+			break
+		}
+	}
+	n, err := e.fetchDetails(ctx, ids, rep)
+	rep.DetailsFetched += n
+	return n, err
+}
+
+// fetchDetails fetches and stores the detailed activities of ids, within the
+// budget, reporting progress. A 404 removes the activity (deleted on Strava or
+// no longer visible); other per-activity errors are counted and skipped.
+func (e *Engine) fetchDetails(ctx context.Context, ids []int64, rep *Report) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	clock := newETA(e.cfg.Now)
+	fetched := 0
+	for i, id := range ids {
+		if i > 0 && e.detailBudget() == 0 {
+			e.cfg.Logger.Info("detail back-fill paused: read budget used", "fetched", fetched, "left", len(ids)-i)
+			break
+		}
+		_, err := e.fetchDetail(ctx, id)
+		switch {
+		case err == nil:
+			fetched++
+		case errors.Is(err, strava.ErrNotFound):
+			rep.Removed++
+		case errors.Is(err, strava.ErrRateLimited), errors.Is(err, strava.ErrUnauthorized), ctx.Err() != nil:
+			return fetched, err
+		default:
+			e.cfg.Logger.Warn("fetching activity details failed", "id", id, "err", err)
+			if uerr := e.store.UpdateSyncState(func(s *store.SyncState) {
+				if s.DetailBackfill.Failed == nil {
+					s.DetailBackfill.Failed = map[int64]int{}
+				}
+				s.DetailBackfill.Failed[id]++
+			}); uerr != nil {
+				return fetched, uerr
+			}
+		}
+		e.cfg.Progress(Progress{Phase: "details", Activities: i + 1, Total: len(ids), ETA: clock.estimate(i+1, len(ids))})
+	}
+	return fetched, nil
+}
+
+// FetchDetail fetches one activity's details now (the detail view's button,
+// a webhook event) and stores them. A 404 removes it locally and returns an
+// error matching strava.ErrNotFound.
+func (e *Engine) FetchDetail(ctx context.Context, id int64) (store.Activity, error) {
+	return e.fetchDetail(ctx, id)
+}
+
+func (e *Engine) fetchDetail(ctx context.Context, id int64) (store.Activity, error) {
+	a, err := e.client.Activity(ctx, id)
+	if errors.Is(err, strava.ErrNotFound) {
+		if _, derr := e.store.Delete(id); derr != nil {
+			return store.Activity{}, derr
+		}
+		return store.Activity{}, fmt.Errorf("activity %d is gone from Strava, removed here: %w", id, err)
+	}
+	if err != nil {
+		return store.Activity{}, fmt.Errorf("fetching activity %d: %w", id, err)
+	}
+	if a.ID != id {
+		return store.Activity{}, fmt.Errorf("asked Strava for activity %d, got %d: %w", id, a.ID, strava.ErrBadResponse)
+	}
+	rec := ToStore(a)
+	if !a.Detailed() {
+		rec.Detail = json.RawMessage(a.Raw) // Strava answered with a summary: keep it as the detail
+		rec.Summary = nil
+	}
+	rec.DetailFetchedAt = e.cfg.Now()
+	if _, err := e.store.UpsertDetail(rec); err != nil {
+		return store.Activity{}, err
+	}
+	return e.store.Get(id)
+}
+
+// Streams returns an activity's streams (key_by_type JSON), from the cache
+// or fetched once and cached.
+func (e *Engine) Streams(ctx context.Context, id int64) (strava.Streams, error) {
+	raw, ok, err := e.store.Streams(id)
+	if err != nil {
+		return strava.Streams{}, err
+	}
+	if ok {
+		return strava.ParseStreams(raw)
+	}
+	s, err := e.client.Streams(ctx, id, streamKeys)
+	if err != nil {
+		return strava.Streams{}, fmt.Errorf("fetching streams of activity %d: %w", id, err)
+	}
+	if err := e.store.PutStreams(id, s.Raw); err != nil {
+		return strava.Streams{}, err
+	}
+	return s, nil
+}
+
+// Progress is a sync progress event.
+type Progress struct {
+	Phase      string // "import", "full sync", "incremental", "details", "done"
+	Pages      int
+	Activities int           // handled so far in this phase
+	Total      int           // 0 when unknown
+	ETA        time.Duration // 0 when unknown
+	Done       bool
+}
+
+// eta estimates the time left from the rate so far.
+type eta struct {
+	now   func() time.Time
+	start time.Time
+}
+
+func newETA(now func() time.Time) eta { return eta{now: now, start: now()} }
+
+func (c eta) estimate(done, total int) time.Duration {
+	if done <= 0 || total <= done {
+		return 0
+	}
+	per := c.now().Sub(c.start) / time.Duration(done)
+	return per * time.Duration(total-done)
+}
+
+// SnapshotToStore converts the client's rate-limit snapshot for the store.
+func SnapshotToStore(s strava.RateLimitSnapshot) store.RateLimitSnapshot {
+	return store.RateLimitSnapshot{
+		ObservedAt:     s.At,
+		Limit15Min:     s.Overall.Limit15,
+		Usage15Min:     s.Overall.Usage15,
+		LimitDaily:     s.Overall.LimitDay,
+		UsageDaily:     s.Overall.UsageDay,
+		ReadLimit15Min: s.Read.Limit15,
+		ReadUsage15Min: s.Read.Usage15,
+		ReadLimitDaily: s.Read.LimitDay,
+		ReadUsageDaily: s.Read.UsageDay,
+		BlockedUntil:   s.BlockedUntil,
+	}
+}
+
+// SnapshotFromStore is the inverse of SnapshotToStore.
+func SnapshotFromStore(s store.RateLimitSnapshot) strava.RateLimitSnapshot {
+	return strava.RateLimitSnapshot{
+		At:           s.ObservedAt,
+		Overall:      strava.RateLimitCounts{Limit15: s.Limit15Min, Usage15: s.Usage15Min, LimitDay: s.LimitDaily, UsageDay: s.UsageDaily},
+		Read:         strava.RateLimitCounts{Limit15: s.ReadLimit15Min, Usage15: s.ReadUsage15Min, LimitDay: s.ReadLimitDaily, UsageDay: s.ReadUsageDaily},
+		BlockedUntil: s.BlockedUntil,
+	}
+}
