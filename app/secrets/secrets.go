@@ -41,8 +41,10 @@ type Keyring interface {
 type OSKeyring struct{}
 
 func (OSKeyring) Get(service, user string) (string, error) { return keyring.Get(service, user) }
-func (OSKeyring) Set(service, user, password string) error { return keyring.Set(service, user, password) }
-func (OSKeyring) Delete(service, user string) error        { return keyring.Delete(service, user) }
+func (OSKeyring) Set(service, user, password string) error {
+	return keyring.Set(service, user, password)
+}
+func (OSKeyring) Delete(service, user string) error { return keyring.Delete(service, user) }
 
 // Token is the Strava OAuth grant of the connected athlete.
 type Token struct {

@@ -1,0 +1,222 @@
+// Package cli implements owtray's command line: it parses arguments, calls
+// the app and prints results. Exit codes: 0 ok, 1 failure, 2 usage.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/config"
+	"github.com/owtray/owtray/app/ipc"
+	"github.com/owtray/owtray/app/store"
+)
+
+// Stdio are the streams a command uses.
+type Stdio struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// usageError makes Main print usage and exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// env is what every command gets.
+type env struct {
+	stdio  Stdio
+	log    *slog.Logger
+	lookup func(string) (string, bool)
+	// appOptions are used when this process opens the app itself.
+	appOptions app.Options
+	// shared is the running instance's app when this command was forwarded
+	// to it; commands then use it instead of opening the database.
+	shared *app.App
+}
+
+type command struct {
+	summary string
+	usage   string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"login":    {"connect your Strava account in the browser", "login [--no-browser] [--replace]", runLogin},
+		"logout":   {"revoke access and remove the tokens from the keychain", "logout [--wipe]", runLogout},
+		"status":   {"show the connection, last sync and rate limits", "status [--json]", runStatus},
+		"simulate": {"run the simulated Strava on its own", "simulate [--addr 127.0.0.1:PORT] [--activities N]", runSimulate},
+		"demo":     {"try owtray against the built-in simulated Strava", "demo [--activities N] [--no-gui]", runDemo},
+		"sync":     {"fetch new activities (first run: the whole history)", "sync [--full] [--details]", runSync},
+		"list":     {"list stored activities, newest first", "list [--json] [--sport TYPE] [--since DATE] [--until DATE] [--search TEXT] [--limit N]", runList},
+		"show":     {"show one stored activity", "show ID [--json]", runShow},
+		"version":  {"print the version", "version", runVersion},
+		"help":     {"show this help", "help [COMMAND]", nil},
+	}
+}
+
+// RunShared runs a command forwarded from another process against the
+// running instance's app: the ipc.Runner of `serve` and the desktop app.
+func RunShared(a *app.App, log *slog.Logger) ipc.Runner {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		e := &env{stdio: Stdio{In: strings.NewReader(""), Out: stdout, Err: stderr}, lookup: os.LookupEnv, log: log, shared: a}
+		return run(ctx, e, args)
+	}
+}
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, stdio Stdio) int {
+	e := &env{stdio: stdio, lookup: os.LookupEnv}
+	e.log = newLogger(stdio.Err, e.lookup)
+	e.appOptions.Logger = e.log
+	return run(ctx, e, args)
+}
+
+func run(ctx context.Context, e *env, args []string) int {
+	cmds := commands()
+	if len(args) == 0 {
+		args = []string{"gui"}
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "--help", "-help":
+		if len(rest) > 0 {
+			if c, ok := cmds[rest[0]]; ok {
+				fmt.Fprintf(e.stdio.Out, "usage: owtray %s\n\n%s\n", c.usage, c.summary)
+				return ExitOK
+			}
+		}
+		printUsage(e.stdio.Out, cmds)
+		return ExitOK
+	}
+	c, ok := cmds[name]
+	if !ok || c.run == nil {
+		fmt.Fprintf(e.stdio.Err, "owtray: unknown command %q\n\n", name)
+		printUsage(e.stdio.Err, cmds)
+		return ExitUsage
+	}
+	err := c.run(ctx, e, rest)
+	if errors.Is(err, store.ErrInUse) && e.shared == nil {
+		code, ferr := e.forward(ctx, args)
+		if ferr == nil {
+			return code
+		}
+		e.log.Debug("could not forward to the running instance", "err", ferr)
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(e.stdio.Err, "owtray %s: %s\nusage: owtray %s\n", name, ue.msg, c.usage)
+		return ExitUsage
+	default:
+		fmt.Fprintf(e.stdio.Err, "owtray %s: %s\n", name, err)
+		return ExitFailure
+	}
+}
+
+func printUsage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintf(w, "owtray %s keeps your Strava activities on your own computer.\n\nusage: owtray [COMMAND]   (no command starts the desktop app)\n\ncommands:\n", app.Version)
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-44s %s\n", cmds[n].usage, cmds[n].summary)
+	}
+	fmt.Fprintf(w, "\nsettings come from the environment, ./.env and <data dir>/.env (see README.md).\n")
+}
+
+// flags makes a FlagSet whose errors become usage errors.
+func flags(e *env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stdio.Err)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > maxArgs {
+		return usagef("unexpected argument %q", fs.Arg(maxArgs))
+	}
+	return nil
+}
+
+// loadConfig reads the configuration for this process.
+func (e *env) loadConfig() (config.Config, error) {
+	return config.Load(config.Options{LookupEnv: e.lookup})
+}
+
+// open returns the app to use and a func that releases it: the running
+// instance's shared app, or one this process opens (and closes).
+func (e *env) open() (*app.App, func(), error) {
+	if e.shared != nil {
+		return e.shared, func() {}, nil
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := app.Open(cfg, e.appOptions)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, func() {
+		if err := a.Close(); err != nil {
+			e.log.Error("closing the database", "err", err)
+		}
+	}, nil
+}
+
+// forward hands the command to the running instance that holds the
+// database. It is used when opening the database found it in use.
+func (e *env) forward(ctx context.Context, args []string) (int, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return 0, err
+	}
+	return ipc.Forward(ctx, ipc.SocketPath(cfg.DataDir), args, e.stdio.Out, e.stdio.Err)
+}
+
+func newLogger(w io.Writer, lookup func(string) (string, bool)) *slog.Logger {
+	level := slog.LevelWarn
+	if v, ok := lookup("OWTRAY_LOG_LEVEL"); ok {
+		_ = level.UnmarshalText([]byte(strings.ToUpper(v)))
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func runVersion(_ context.Context, e *env, args []string) error {
+	if err := parse(flags(e, "version"), args, 0); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdio.Out, "owtray %s\n", app.Version)
+	return nil
+}

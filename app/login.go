@@ -1,0 +1,118 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/owtray/owtray/app/auth"
+	"github.com/owtray/owtray/app/secrets"
+)
+
+// LoginTimeout is how long a login waits for the browser.
+const LoginTimeout = 5 * time.Minute
+
+// LoginOptions adjust Login.
+type LoginOptions struct {
+	NoBrowser bool // only report the URL
+	Replace   bool // allow replacing a different stored athlete (wipes its data)
+	// OnURL receives the authorize URL as soon as it is known.
+	OnURL func(url string)
+	// Timeout overrides LoginTimeout.
+	Timeout time.Duration
+}
+
+// Login runs the browser login: it serves the callback on loopback (unless
+// the app's server already runs), opens the authorize URL and waits.
+func (a *App) Login(ctx context.Context, opts LoginOptions) (auth.Result, error) {
+	cfg, err := a.credentials()
+	if err != nil {
+		return auth.Result{}, err
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = LoginTimeout
+	}
+	a.mu.Lock()
+	a.allowReplace = opts.Replace
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.allowReplace = false
+		a.mu.Unlock()
+	}()
+
+	flow := auth.NewFlow(cfg, a.secrets, a.acceptAthlete)
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	ln, err := loopbackListen(ctx, a.cfg.ListenAddr())
+	if err != nil {
+		return auth.Result{}, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(auth.AuthorizePath, flow.Handler())
+	mux.Handle(auth.CallbackPath, flow.Handler())
+	serveCtx, stopServing := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- serveHTTP(serveCtx, ln, mux) }()
+	defer func() { stopServing(); <-served }()
+
+	authorizeURL, state := flow.Begin()
+	if opts.OnURL != nil {
+		opts.OnURL(authorizeURL)
+	}
+	if !opts.NoBrowser {
+		if err := a.opts.OpenBrowser(ctx, authorizeURL); err != nil {
+			a.log.Warn("could not open the browser; open the URL yourself", "err", err)
+		}
+	}
+	res, err := flow.Wait(ctx, state)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return auth.Result{}, fmt.Errorf("no answer from the browser within %s: %w", opts.Timeout, err)
+	}
+	if err != nil {
+		return auth.Result{}, err
+	}
+	a.tokens.Reset()
+	return res, nil
+}
+
+// LogoutReport says what Logout did.
+type LogoutReport struct {
+	Revoked     bool  // Strava confirmed the deauthorization
+	RevokeError error // why it could not be revoked (e.g. offline)
+	Wiped       bool
+}
+
+// Logout revokes the grant at Strava when possible, always deletes it from
+// the keychain, and wipes local data only when asked.
+func (a *App) Logout(ctx context.Context, wipe bool) (LogoutReport, error) {
+	var rep LogoutReport
+	tok, err := a.tokens.Token()
+	switch {
+	case errors.Is(err, auth.ErrNotConnected):
+		rep.RevokeError = errors.New("was not connected")
+	case err != nil && !errors.Is(err, auth.ErrNeedsReconnect):
+		return rep, err
+	case err == nil:
+		revokeCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		rep.RevokeError = auth.Revoke(revokeCtx, a.authConfig(""), tok.AccessToken)
+		cancel()
+		rep.Revoked = rep.RevokeError == nil
+	}
+	if err := a.secrets.DeleteToken(); err != nil && !errors.Is(err, secrets.ErrNotFound) {
+		return rep, err
+	}
+	a.tokens.Reset()
+	if wipe {
+		if err := a.store.Wipe(); err != nil {
+			return rep, err
+		}
+		if err := a.store.SetAthleteID(0); err != nil {
+			return rep, err
+		}
+		rep.Wiped = true
+	}
+	return rep, nil
+}

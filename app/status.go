@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/owtray/owtray/app/auth"
+	"github.com/owtray/owtray/sync/strava"
+)
+
+// Status is what `owtray status` and the window show. It never holds a secret.
+type Status struct {
+	Connected   bool      `json:"connected"`
+	AthleteID   int64     `json:"athlete_id,omitempty"`
+	AthleteName string    `json:"athlete_name,omitempty"`
+	Scopes      []string  `json:"scopes,omitempty"`
+	TokenExpiry time.Time `json:"token_expiry,omitzero"`
+	// Problem says why the app is not connected, or what needs fixing.
+	Problem        string                   `json:"problem,omitempty"`
+	Activities     int                      `json:"activities"`
+	LastSync       time.Time                `json:"last_sync,omitzero"`
+	LastSyncResult string                   `json:"last_sync_result,omitempty"`
+	LastSyncError  string                   `json:"last_sync_error,omitempty"`
+	ImportPending  bool                     `json:"import_pending,omitempty"` // a full import stopped midway and will resume
+	RateLimit      string                   `json:"rate_limit"`
+	RateLimits     strava.RateLimitSnapshot `json:"rate_limits"`
+	DataDir        string                   `json:"data_dir"`
+}
+
+// Status reports the connection, the stored data and the rate limits.
+func (a *App) Status(_ context.Context) (Status, error) {
+	st := Status{DataDir: a.cfg.DataDir, RateLimit: "unknown until the first request"}
+	tok, err := a.tokens.Token()
+	switch {
+	case err == nil:
+		st.Connected = true
+		st.AthleteID, st.AthleteName, st.Scopes, st.TokenExpiry = tok.AthleteID, tok.AthleteName, tok.Scopes, tok.Expiry
+	case errors.Is(err, auth.ErrNotConnected):
+		st.Problem = "run `owtray login`"
+	default:
+		st.Problem = err.Error()
+	}
+	n, err := a.store.Count()
+	if err != nil {
+		return st, err
+	}
+	st.Activities = n
+	sync, err := a.store.SyncState()
+	if err != nil {
+		return st, err
+	}
+	st.LastSync, st.LastSyncResult, st.LastSyncError = sync.LastSyncAt, sync.LastSyncResult, sync.LastSyncError
+	st.ImportPending = sync.FullImport.InProgress
+	st.RateLimits = a.limits.Snapshot().Current(a.opts.Now())
+	st.RateLimit = describeLimits(st.RateLimits)
+	return st, nil
+}
+
+// describeLimits reads like "12/100 reads this 15 min, 40/1000 today".
+func describeLimits(s strava.RateLimitSnapshot) string {
+	r := s.Read
+	if !r.Known() {
+		r = s.Overall
+	}
+	if !r.Known() {
+		return "unknown until the first request to Strava"
+	}
+	return fmt.Sprintf("%d/%d reads this 15 min, %d/%d today", r.Usage15, r.Limit15, r.UsageDay, r.LimitDay)
+}

@@ -1,0 +1,72 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/engine"
+	"github.com/owtray/owtray/sync/strava"
+)
+
+// SyncOptions select what Sync does.
+type SyncOptions = engine.Options
+
+// Sync brings the local activities up to date with Strava.
+func (a *App) Sync(ctx context.Context, opts SyncOptions) (engine.Report, error) {
+	if _, err := a.tokens.Token(); err != nil {
+		return engine.Report{}, err
+	}
+	a.events.publish(Event{Kind: EventStatus})
+	rep, err := a.engine.Sync(ctx, opts)
+	a.events.publish(Event{Kind: EventActivities})
+	a.events.publish(Event{Kind: EventStatus})
+	return rep, err
+}
+
+// Activities lists stored activities, newest first.
+func (a *App) Activities(q store.Query) ([]store.Activity, error) { return a.store.List(q) }
+
+// CountActivities counts the activities q matches (ignoring Limit/Offset).
+func (a *App) CountActivities(q store.Query) (int, error) {
+	q.Limit, q.Offset = 0, 0
+	return a.store.CountMatching(q)
+}
+
+// EachActivity calls fn for every activity q matches, newest first.
+func (a *App) EachActivity(q store.Query, fn func(store.Activity) error) error {
+	return a.store.Each(q, fn)
+}
+
+// Activity returns one stored activity.
+func (a *App) Activity(id int64) (store.Activity, error) {
+	act, err := a.store.Get(id)
+	if err != nil {
+		return store.Activity{}, fmt.Errorf("activity %d: %w", id, err)
+	}
+	return act, nil
+}
+
+// Sports lists the stored sport types with counts.
+func (a *App) Sports() ([]store.SportCount, error) { return a.store.Sports() }
+
+// FetchDetails fetches one activity's details from Strava now.
+func (a *App) FetchDetails(ctx context.Context, id int64) (store.Activity, error) {
+	act, err := a.engine.FetchDetail(ctx, id)
+	a.events.publish(Event{Kind: EventActivities, ActivityID: id})
+	return act, err
+}
+
+// Streams returns an activity's streams, fetched once and cached.
+func (a *App) Streams(ctx context.Context, id int64) (strava.Streams, error) {
+	return a.engine.Streams(ctx, id)
+}
+
+// RawJSON is the activity as Strava sent it: the detail when fetched, else the summary.
+func RawJSON(act store.Activity) json.RawMessage {
+	if act.HasDetail() {
+		return act.Detail
+	}
+	return act.Summary
+}
