@@ -19,7 +19,16 @@ const RequireEnv = "OWTRAY_REQUIRE_KEYRING"
 // name. Without a keychain the test is skipped, or fails when RequireEnv=1.
 func New(t testing.TB) *secrets.Store {
 	t.Helper()
-	s := secrets.New(secrets.OSKeyring{}, "owtray-test-"+rand.Text()[:12])
+	return secrets.New(secrets.OSKeyring{}, NewService(t))
+}
+
+// NewService returns a unique keychain service name on the real OS keychain
+// whose items are deleted when the test ends (skipping or failing the test
+// as New does when there is no keychain).
+func NewService(t testing.TB) string {
+	t.Helper()
+	service := "owtray-test-" + rand.Text()[:12]
+	s := secrets.New(secrets.OSKeyring{}, service)
 	if _, err := s.Token(); errors.Is(err, secrets.ErrUnavailable) {
 		if os.Getenv(RequireEnv) == "1" {
 			t.Fatalf("real keychain required (%s=1): %v", RequireEnv, err)
@@ -31,5 +40,5 @@ func New(t testing.TB) *secrets.Store {
 			t.Errorf("cleaning keychain: %v", err)
 		}
 	})
-	return s
+	return service
 }
