@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/owtray/owtray/app/export"
 	"github.com/owtray/owtray/app/store"
 	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/strava"
@@ -69,4 +70,20 @@ func RawJSON(act store.Activity) json.RawMessage {
 		return act.Detail
 	}
 	return act.Summary
+}
+
+// GPXTracks loads the streams (cached, or fetched within the rate limits) of
+// the activities for a GPX export. Activities recorded without GPS are kept
+// with empty streams; the GPX writer skips and reports them. When Strava's
+// limits stop the fetching, the tracks so far are returned with the error.
+func (a *App) GPXTracks(ctx context.Context, acts []store.Activity) ([]export.Track, error) {
+	tracks := make([]export.Track, 0, len(acts))
+	for _, act := range acts {
+		s, err := a.engine.Streams(ctx, act.ID)
+		if err != nil {
+			return tracks, err
+		}
+		tracks = append(tracks, export.Track{Activity: act, Streams: s})
+	}
+	return tracks, nil
 }

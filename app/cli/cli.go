@@ -26,6 +26,9 @@ type Stdio struct {
 	Err io.Writer
 }
 
+// EnvKeychainService overrides the keychain service name ("owtray").
+const EnvKeychainService = "OWTRAY_KEYCHAIN_SERVICE"
+
 // Exit codes.
 const (
 	ExitOK      = 0
@@ -68,6 +71,7 @@ func commands() map[string]command {
 		"sync":     {"fetch new activities (first run: the whole history)", "sync [--full] [--details]", runSync},
 		"list":     {"list stored activities, newest first", "list [--json] [--sport TYPE] [--since DATE] [--until DATE] [--search TEXT] [--limit N]", runList},
 		"show":     {"show one stored activity", "show ID [--json]", runShow},
+		"export":   {"export activities", "export --format csv|json|gpx [--out FILE] [--id ID] [filters as list]", runExport},
 		"version":  {"print the version", "version", runVersion},
 		"help":     {"show this help", "help [COMMAND]", nil},
 	}
@@ -87,6 +91,10 @@ func Main(ctx context.Context, args []string, stdio Stdio) int {
 	e := &env{stdio: stdio, lookup: os.LookupEnv}
 	e.log = newLogger(stdio.Err, e.lookup)
 	e.appOptions.Logger = e.log
+	// A keychain service of its own, e.g. for a second profile or for tests.
+	if v, ok := e.lookup(EnvKeychainService); ok && v != "" {
+		e.appOptions.KeychainService = v
+	}
 	return run(ctx, e, args)
 }
 
@@ -144,7 +152,7 @@ func printUsage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-44s %s\n", cmds[n].usage, cmds[n].summary)
+		fmt.Fprintf(w, "  owtray %s\n      %s\n", cmds[n].usage, cmds[n].summary)
 	}
 	fmt.Fprintf(w, "\nsettings come from the environment, ./.env and <data dir>/.env (see README.md).\n")
 }

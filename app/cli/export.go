@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/export"
+	"github.com/owtray/owtray/app/store"
+)
+
+func runExport(ctx context.Context, e *env, args []string) error {
+	fs, qf := addQueryFlags(e, "export", false)
+	format := fs.String("format", "", "csv, json or gpx (required)")
+	out := fs.String("out", "", "write to FILE instead of standard output")
+	id := fs.Int64("id", 0, "only this activity")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	switch *format {
+	case "csv", "json", "gpx":
+	case "":
+		return usagef("--format is required: csv, json or gpx")
+	default:
+		return usagef("--format %q: want csv, json or gpx", *format)
+	}
+	if *id < 0 {
+		return usagef("--id must be positive")
+	}
+	q, err := qf.query()
+	if err != nil {
+		return err
+	}
+	a, release, err := e.open()
+	if err != nil {
+		return err
+	}
+	defer release()
+	acts, err := selectActivities(a, q, *id)
+	if err != nil {
+		return err
+	}
+	write := func(w io.Writer) error {
+		switch *format {
+		case "csv":
+			return export.CSV(w, acts)
+		case "json":
+			return export.JSON(w, acts)
+		default:
+			tracks, err := a.GPXTracks(ctx, acts)
+			if err != nil {
+				return fmt.Errorf("loading routes (%d of %d ready): %w", len(tracks), len(acts), err)
+			}
+			skipped, err := export.GPX(w, tracks)
+			if len(skipped) > 0 && err == nil {
+				fmt.Fprintf(e.stdio.Err, "%d activities have no GPS route and were left out\n", len(skipped))
+			}
+			return err
+		}
+	}
+	if *out == "" {
+		return write(e.stdio.Out)
+	}
+	if err := writeFileAtomic(*out, write); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdio.Err, "Exported %d activities to %s\n", len(acts), *out)
+	return nil
+}
+
+func selectActivities(a *app.App, q store.Query, id int64) ([]store.Activity, error) {
+	if id > 0 {
+		act, err := a.Activity(id)
+		if err != nil {
+			return nil, err
+		}
+		return []store.Activity{act}, nil
+	}
+	return a.Activities(q)
+}
+
+// writeFileAtomic writes through a temporary file in the same directory and
+// renames it into place, so a failed export never leaves half a file.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
