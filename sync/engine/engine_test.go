@@ -223,8 +223,8 @@ func TestDetailBackfillStaysWithinBudget(t *testing.T) {
 	}{
 		// The import of 450 costs 4 reads (3 pages and the empty one).
 		{"half of the 15-minute budget", 0.5, stravasim.Usage{Read15: 76, ReadDaily: 76}, 10}, // (100-80)/2
-		{"never past the daily budget", 1, stravasim.Usage{Read15: 0, ReadDaily: 990}, 6},    // 1000-994
-		{"nothing left", 0.5, stravasim.Usage{Read15: 95, ReadDaily: 95}, 0},                // (100-99)/2
+		{"never past the daily budget", 1, stravasim.Usage{Read15: 0, ReadDaily: 990}, 6},     // 1000-994
+		{"nothing left", 0.5, stravasim.Usage{Read15: 95, ReadDaily: 95}, 0},                  // (100-99)/2
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
