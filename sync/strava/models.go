@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -177,12 +178,13 @@ func ParseStreams(data []byte) (Streams, error) {
 	return Streams{Raw: bytes.Clone(data), byType: m}, nil
 }
 
-// Keys returns the stream types present, in no particular order.
+// Keys returns the stream types present, sorted.
 func (s Streams) Keys() []string {
 	keys := make([]string, 0, len(s.byType))
 	for k := range s.byType {
 		keys = append(keys, k)
 	}
+	slices.Sort(keys)
 	return keys
 }
 

@@ -1,0 +1,243 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/owtray/owtray/app/store"
+)
+
+// Object and aspect types Strava sends.
+const (
+	ObjectActivity = "activity"
+	ObjectAthlete  = "athlete"
+	AspectCreate   = "create"
+	AspectUpdate   = "update"
+	AspectDelete   = "delete"
+)
+
+// ErrInvalidEvent matches every error ParseEvent returns.
+var ErrInvalidEvent = errors.New("invalid webhook event")
+
+// EventError says which field of an event body is wrong and why. It matches
+// ErrInvalidEvent. Its message is short and safe to send back to the caller.
+type EventError struct {
+	Field  string // "" when the body as a whole is wrong
+	Reason string
+}
+
+func (e *EventError) Error() string {
+	if e.Field == "" {
+		return ErrInvalidEvent.Error() + ": " + e.Reason
+	}
+	return ErrInvalidEvent.Error() + ": " + e.Field + ": " + e.Reason
+}
+
+// Is makes errors.Is(err, ErrInvalidEvent) true.
+func (e *EventError) Is(target error) bool { return target == ErrInvalidEvent }
+
+func invalid(field, reason string) error { return &EventError{Field: field, Reason: reason} }
+
+// Event is a Strava webhook event as POSTed to the callback URL.
+type Event struct {
+	ObjectType string `json:"object_type"` // ObjectActivity or ObjectAthlete
+	ObjectID   int64  `json:"object_id"`   // activity id, or athlete id
+	AspectType string `json:"aspect_type"` // AspectCreate, AspectUpdate or AspectDelete
+	// Updates holds the changed fields of an update event, e.g. "title",
+	// "type", "private" ("true"/"false") or, for an athlete,
+	// "authorized": "false". Never nil after ParseEvent.
+	Updates        map[string]string `json:"updates"`
+	OwnerID        int64             `json:"owner_id"`
+	SubscriptionID int64             `json:"subscription_id"`
+	EventTime      int64             `json:"event_time"` // unix seconds
+}
+
+// Deauthorization reports whether the event says the athlete revoked the
+// application's access (athlete update with authorized "false").
+func (e Event) Deauthorization() bool {
+	return e.ObjectType == ObjectAthlete && e.AspectType == AspectUpdate &&
+		strings.EqualFold(strings.TrimSpace(e.Updates["authorized"]), "false")
+}
+
+// queued is the event as the store keeps it, with the body as received.
+func (e Event) queued(raw []byte) store.QueuedEvent {
+	return store.QueuedEvent{
+		ObjectType: e.ObjectType, ObjectID: e.ObjectID, AspectType: e.AspectType, Updates: e.Updates,
+		OwnerID: e.OwnerID, SubscriptionID: e.SubscriptionID, EventTime: e.EventTime, Raw: raw,
+	}
+}
+
+// eventFromQueue is the inverse of queued.
+func eventFromQueue(q store.QueuedEvent) Event {
+	u := q.Updates
+	if u == nil {
+		u = map[string]string{}
+	}
+	return Event{
+		ObjectType: q.ObjectType, ObjectID: q.ObjectID, AspectType: q.AspectType, Updates: u,
+		OwnerID: q.OwnerID, SubscriptionID: q.SubscriptionID, EventTime: q.EventTime,
+	}
+}
+
+// ParseEvent decodes and checks an event body. It is strict about the
+// required fields (object_type, object_id, aspect_type, owner_id,
+// subscription_id, event_time: present, of the right JSON type, ids and time
+// positive, types known) and liberal about the rest: unknown fields are
+// ignored, type names are matched case-insensitively, and updates values
+// may be strings, booleans, numbers or null (kept as their text; null as "").
+// Errors match ErrInvalidEvent and never echo more than a few bytes of the
+// input.
+func ParseEvent(body []byte) (Event, error) {
+	b := bytes.TrimLeft(body, " \t\r\n")
+	if len(b) == 0 {
+		return Event{}, invalid("", "empty body")
+	}
+	if b[0] != '{' {
+		switch {
+		case b[0] == '[':
+			return Event{}, invalid("", "body is a JSON array, want one event object")
+		case json.Valid(b):
+			return Event{}, invalid("", "body is not a JSON object")
+		default:
+			return Event{}, invalid("", "body is not JSON")
+		}
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return Event{}, invalid("", "malformed JSON: "+jsonProblem(err))
+	}
+	var (
+		ev  Event
+		err error
+	)
+	if ev.ObjectType, err = enumField(fields, "object_type", ObjectActivity, ObjectAthlete); err != nil {
+		return Event{}, err
+	}
+	if ev.AspectType, err = enumField(fields, "aspect_type", AspectCreate, AspectUpdate, AspectDelete); err != nil {
+		return Event{}, err
+	}
+	for _, f := range []struct {
+		name string
+		dst  *int64
+	}{
+		{"object_id", &ev.ObjectID},
+		{"owner_id", &ev.OwnerID},
+		{"subscription_id", &ev.SubscriptionID},
+		{"event_time", &ev.EventTime},
+	} {
+		if *f.dst, err = positiveInt(fields, f.name); err != nil {
+			return Event{}, err
+		}
+	}
+	if ev.Updates, err = updatesField(fields["updates"]); err != nil {
+		return Event{}, err
+	}
+	return ev, nil
+}
+
+// jsonProblem describes a decoding error without quoting the input.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Sprintf("syntax error at byte %d", syn.Offset)
+	}
+	return "cannot decode"
+}
+
+func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
+
+// enumField reads a required string field that must be one of allowed
+// (case-insensitive) and returns it in lower case.
+func enumField(fields map[string]json.RawMessage, name string, allowed ...string) (string, error) {
+	raw := fields[name]
+	if isNull(raw) {
+		return "", invalid(name, "missing")
+	}
+	var s string
+	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return "", invalid(name, "must be a string")
+	}
+	for _, a := range allowed {
+		if strings.EqualFold(s, a) {
+			return a, nil
+		}
+	}
+	return "", invalid(name, fmt.Sprintf("unknown value %s (want %s)", shortQuote(s), strings.Join(allowed, ", ")))
+}
+
+// shortQuote quotes at most 32 bytes of s.
+func shortQuote(s string) string {
+	const maxLen = 32
+	if len(s) > maxLen {
+		return strconv.Quote(s[:maxLen]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// positiveInt reads a required JSON integer greater than zero.
+func positiveInt(fields map[string]json.RawMessage, name string) (int64, error) {
+	raw := fields[name]
+	if isNull(raw) {
+		return 0, invalid(name, "missing")
+	}
+	if c := raw[0]; c != '-' && (c < '0' || c > '9') {
+		return 0, invalid(name, "must be a number")
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil {
+		return 0, invalid(name, "must be an integer")
+	}
+	if n <= 0 {
+		return 0, invalid(name, "must be positive")
+	}
+	return n, nil
+}
+
+// updatesField reads the optional updates object, normalising its values to
+// strings.
+func updatesField(raw json.RawMessage) (map[string]string, error) {
+	out := map[string]string{}
+	if isNull(raw) {
+		return out, nil
+	}
+	if raw[0] != '{' {
+		return nil, invalid("updates", "must be an object")
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, invalid("updates", "must be an object")
+	}
+	for k, v := range m {
+		s, err := updateValue(v)
+		if err != nil {
+			return nil, invalid("updates."+shortQuote(k), err.Error())
+		}
+		out[k] = s
+	}
+	return out, nil
+}
+
+// updateValue turns one updates value into its text: strings as they are,
+// true/false, numbers as written, null as "".
+func updateValue(v json.RawMessage) (string, error) {
+	switch {
+	case isNull(v):
+		return "", nil
+	case v[0] == '"':
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return "", errors.New("bad string")
+		}
+		return s, nil
+	case string(v) == "true" || string(v) == "false":
+		return string(v), nil
+	case v[0] == '-' || (v[0] >= '0' && v[0] <= '9'):
+		return string(v), nil
+	default:
+		return "", errors.New("must be a string, boolean or number")
+	}
+}

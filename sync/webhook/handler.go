@@ -1,0 +1,330 @@
+package webhook
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/owtray/owtray/app/store"
+)
+
+// Routes.
+const (
+	// WebhookPath is the callback URL's path: the validation GET and the
+	// event POSTs.
+	WebhookPath = "/api/v1/strava/webhook"
+	// HealthPath is the health endpoint.
+	HealthPath = "/api/v1/strava/health"
+	// MaxEventBody is the largest event body accepted (413 beyond).
+	MaxEventBody = 64 << 10
+	// maxChallenge bounds the hub.challenge echoed back.
+	maxChallenge = 1024
+)
+
+// Identity is who the webhook serves: events of other athletes or other
+// subscriptions are ignored.
+type Identity struct {
+	// AthleteID is the connected athlete; 0 when nobody is connected (every
+	// event is then ignored).
+	AthleteID int64
+	// SubscriptionID is this installation's push subscription; 0 when not
+	// known (any subscription id is accepted, e.g. while the subscription is
+	// being created).
+	SubscriptionID int64
+}
+
+// Config configures a Handler.
+type Config struct {
+	// Store holds the durable event queue. Required.
+	Store *store.Store
+	// VerifyToken is STRAVA_WEBHOOK_VERIFY_TOKEN. Required. It is compared in
+	// constant time and never logged or shown.
+	VerifyToken string
+	// Identity returns the connected athlete and our subscription id. Nil:
+	// the store's athlete id and SyncState().Webhook.SubscriptionID, read at
+	// every event.
+	Identity func() (Identity, error)
+	// Notify is called after an event was newly queued (typically
+	// Worker.Notify). It must not block.
+	Notify func()
+	// Worker, when set, adds its status to the health report and is notified
+	// when Notify is nil.
+	Worker *Worker
+	// HealthSource supplies the parts of the health report only the app
+	// knows (connection, tunnel, rate limits). Nil: they are left out.
+	HealthSource HealthSource
+	// StaleAfter: pending events older than this make the health degraded.
+	// Default 5 minutes.
+	StaleAfter time.Duration
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Now is the clock for the health report. Default time.Now.
+	Now func() time.Time
+}
+
+// Handler serves the webhook validation GET, event POSTs and the health
+// endpoint. It answers exactly WebhookPath and HealthPath (404 elsewhere,
+// 405 with an Allow header for other methods). It is safe for concurrent use.
+type Handler struct {
+	cfg       Config
+	log       *slog.Logger
+	tokenHash [sha256.Size]byte
+	ignored   atomic.Uint64
+	rejected  atomic.Uint64
+}
+
+// NewHandler checks cfg and returns the handler.
+func NewHandler(cfg Config) (*Handler, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("webhook handler: no store")
+	}
+	if cfg.VerifyToken == "" {
+		return nil, errors.New("webhook handler: no verify token (STRAVA_WEBHOOK_VERIFY_TOKEN)")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.StaleAfter <= 0 {
+		cfg.StaleAfter = 5 * time.Minute
+	}
+	if cfg.Notify == nil && cfg.Worker != nil {
+		cfg.Notify = cfg.Worker.Notify
+	}
+	if cfg.Identity == nil {
+		cfg.Identity = storeIdentity(cfg.Store)
+	}
+	h := &Handler{cfg: cfg, log: cfg.Logger.With("component", "webhook"), tokenHash: sha256.Sum256([]byte(cfg.VerifyToken))}
+	h.cfg.VerifyToken = "" // only the hash is kept
+	return h, nil
+}
+
+// storeIdentity reads the identity from the store.
+func storeIdentity(st *store.Store) func() (Identity, error) {
+	return func() (Identity, error) {
+		athlete, err := st.AthleteID()
+		if err != nil {
+			return Identity{}, err
+		}
+		ss, err := st.SyncState()
+		if err != nil {
+			return Identity{}, err
+		}
+		return Identity{AthleteID: athlete, SubscriptionID: ss.Webhook.SubscriptionID}, nil
+	}
+}
+
+// Register adds the handler's two routes to mux (the app's loopback server,
+// next to the OAuth callback).
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.Handle(WebhookPath, h)
+	mux.Handle(HealthPath, h)
+}
+
+// PublicHandler is the handler the tunnel serves: only the webhook route and
+// health; every other path (the OAuth callback, anything local) is 404, and
+// paths are matched exactly (no cleaning, no redirects).
+func PublicHandler(h *Handler) http.Handler { return h }
+
+// ServeHTTP routes by exact path and method.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	switch r.URL.Path {
+	case WebhookPath:
+		switch r.Method {
+		case http.MethodGet:
+			h.verify(w, r)
+		case http.MethodPost:
+			h.receive(w, r)
+		default:
+			methodNotAllowed(w, "GET, POST")
+		}
+	case HealthPath:
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			h.serveHealth(w, r)
+		default:
+			methodNotAllowed(w, "GET, HEAD")
+		}
+	default:
+		writeError(w, http.StatusNotFound, "not found")
+	}
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"cannot encode the answer"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, errorBody{Error: msg})
+}
+
+// verify answers Strava's subscription validation GET.
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		h.log.Info("webhook validation rejected: malformed query")
+		writeError(w, http.StatusBadRequest, "malformed query string")
+		return
+	}
+	var vals [3]string
+	for i, name := range []string{"hub.mode", "hub.verify_token", "hub.challenge"} {
+		switch v := q[name]; {
+		case len(v) == 0 || v[0] == "":
+			writeError(w, http.StatusBadRequest, "missing "+name)
+			return
+		case len(v) > 1:
+			writeError(w, http.StatusBadRequest, "more than one "+name)
+			return
+		default:
+			vals[i] = v[0]
+		}
+	}
+	mode, token, challenge := vals[0], vals[1], vals[2]
+	if mode != "subscribe" {
+		writeError(w, http.StatusBadRequest, "hub.mode must be subscribe")
+		return
+	}
+	if got := sha256.Sum256([]byte(token)); subtle.ConstantTimeCompare(got[:], h.tokenHash[:]) != 1 {
+		h.log.Warn("webhook validation rejected: wrong verify token", "remote", r.RemoteAddr)
+		writeError(w, http.StatusForbidden, "wrong hub.verify_token")
+		return
+	}
+	if len(challenge) > maxChallenge {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("hub.challenge longer than %d bytes", maxChallenge))
+		return
+	}
+	h.log.Info("webhook validation answered")
+	writeJSON(w, http.StatusOK, map[string]string{"hub.challenge": challenge})
+}
+
+// ackBody is the answer to an event POST.
+type ackBody struct {
+	Status string `json:"status"` // "queued", "duplicate" or "ignored"
+	Reason string `json:"reason,omitempty"`
+}
+
+// receive handles an event POST: parse, check whose it is, queue durably,
+// answer. It never waits for Strava.
+func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > MaxEventBody {
+		h.reject(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", MaxEventBody))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxEventBody))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			h.reject(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", MaxEventBody))
+			return
+		}
+		h.reject(w, http.StatusBadRequest, "cannot read body")
+		return
+	}
+	ev, err := ParseEvent(body)
+	if err != nil {
+		h.reject(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	id, err := h.cfg.Identity()
+	if err != nil {
+		h.log.Error("webhook event not queued: cannot read identity", "err", err)
+		writeError(w, http.StatusInternalServerError, "storage error")
+		return
+	}
+	if reason := foreign(ev, id); reason != "" {
+		h.ignored.Add(1)
+		h.log.Info("webhook event ignored", "reason", reason, "object_type", ev.ObjectType,
+			"object_id", ev.ObjectID, "aspect_type", ev.AspectType, "owner_id", ev.OwnerID, "subscription_id", ev.SubscriptionID)
+		writeJSON(w, http.StatusOK, ackBody{Status: "ignored", Reason: reason})
+		return
+	}
+	seq, dup, err := h.cfg.Store.EnqueueEvent(ev.queued(body))
+	if err != nil {
+		// Not acknowledged: Strava retries.
+		h.log.Error("webhook event not queued", "err", err, "object_type", ev.ObjectType, "object_id", ev.ObjectID)
+		writeError(w, http.StatusInternalServerError, "storage error")
+		return
+	}
+	if dup {
+		h.log.Info("webhook event redelivered, already queued", "seq", seq, "object_type", ev.ObjectType, "object_id", ev.ObjectID)
+		writeJSON(w, http.StatusOK, ackBody{Status: "duplicate"})
+		return
+	}
+	h.log.Info("webhook event queued", "seq", seq, "object_type", ev.ObjectType,
+		"object_id", ev.ObjectID, "aspect_type", ev.AspectType)
+	if h.cfg.Notify != nil {
+		h.cfg.Notify()
+	}
+	writeJSON(w, http.StatusOK, ackBody{Status: "queued"})
+}
+
+func (h *Handler) reject(w http.ResponseWriter, status int, reason string) {
+	h.rejected.Add(1)
+	h.log.Info("webhook event rejected", "status", status, "reason", reason)
+	writeError(w, status, reason)
+}
+
+// foreign says why an event is not ours, or "".
+func foreign(ev Event, id Identity) string {
+	switch {
+	case id.AthleteID == 0:
+		return "no athlete connected"
+	case ev.OwnerID != id.AthleteID:
+		return "owner is not the connected athlete"
+	case id.SubscriptionID != 0 && ev.SubscriptionID != id.SubscriptionID:
+		return "not our subscription"
+	}
+	return ""
+}
+
+// serveHealth answers the health endpoint.
+func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	writeJSON(w, http.StatusOK, h.Health(ctx))
+}
+
+// redactURL drops user info, query and fragment, which may carry secrets.
+func redactURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "(not shown: not a valid URL)"
+	}
+	clean := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	out := clean.String()
+	if u.RawQuery != "" || u.User != nil {
+		out += " (query and user info not shown)"
+	}
+	return strings.TrimSpace(out)
+}
