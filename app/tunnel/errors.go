@@ -90,6 +90,9 @@ func ngrokCode(err error) string {
 // classify phrases err. Errors without an ngrok code get kind unknown and
 // the prefix what, e.g. "cannot reach the ngrok service".
 func (c classifier) classify(err error, unknown error, what string) *Error {
+	if err == nil {
+		return &Error{Kind: unknown, Msg: what}
+	}
 	if te, ok := errors.AsType[*Error](err); ok {
 		return te
 	}

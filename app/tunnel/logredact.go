@@ -10,8 +10,8 @@ import (
 // before passing records on. It guards the log lines of the ngrok library,
 // which quote the errors of its service verbatim, and owtray's own.
 type redactHandler struct {
-	inner slog.Handler
-	token string
+	inner    slog.Handler
+	token    string
 	minLevel slog.Leveler // records below are dropped; nil keeps all
 }
 

@@ -146,7 +146,11 @@ type State struct {
 // after reporting ModeError with a zero RetryAt). Errors are *Error values
 // whose text never contains the authtoken.
 func Run(ctx context.Context, cfg Config, onState func(State)) error {
-	rep := newReporter(cfg.Logger, cfg.Authtoken, onState)
+	base := cfg.Logger
+	if base == nil {
+		base = slog.New(slog.DiscardHandler)
+	}
+	rep := newReporter(base, cfg.Authtoken, onState)
 	if err := cfg.normalize(); err != nil {
 		rep.report(State{Mode: ModeError, Message: "Webhooks off: " + err.Error()})
 		return err
@@ -165,7 +169,14 @@ func Run(ctx context.Context, cfg Config, onState func(State)) error {
 		rep.report(State{Mode: ModeOff, Message: OffMessage})
 		return nil
 	}
-	t := &tunnel{cfg: cfg, rep: rep, log: rep.log}
+	t := &tunnel{
+		cfg: cfg,
+		rep: rep,
+		log: rep.log,
+		// ngrok logs its service's errors verbatim, which may quote the
+		// token; its debug and info lines are of no use to users.
+		ngrokLog: slog.New(newRedactHandler(base.Handler(), cfg.Authtoken, slog.LevelWarn)).With("component", "ngrok"),
+	}
 	return t.run(ctx)
 }
 
@@ -176,7 +187,7 @@ func (cfg *Config) normalize() error {
 	cfg.CallbackURL = strings.TrimSpace(cfg.CallbackURL)
 	if cfg.CallbackURL != "" {
 		if err := checkCallbackURL(cfg.CallbackURL); err != nil {
-			return configError("STRAVA_WEBHOOK_CALLBACK_URL %q %s", cfg.CallbackURL, err)
+			return configError("STRAVA_WEBHOOK_CALLBACK_URL %s", err)
 		}
 		return nil // nothing else is used
 	}
@@ -221,21 +232,27 @@ func (cfg *Config) normalize() error {
 	return nil
 }
 
+// checkCallbackURL explains what is wrong with raw, quoting it without a
+// password it might contain.
 func checkCallbackURL(raw string) error {
 	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
+	if err != nil {
 		return errors.New("is not a URL")
-	case u.Scheme != "https" && u.Scheme != "http":
-		return errors.New("must start with https://")
-	case u.Host == "" || u.Hostname() == "":
-		return errors.New("has no host")
-	case u.User != nil:
-		return errors.New("must not contain a user name or password")
-	case u.Fragment != "" || u.RawQuery != "":
-		return errors.New("must not contain a query or fragment")
 	}
-	return nil
+	var problem string
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		problem = "must start with https://"
+	case u.Host == "" || u.Hostname() == "":
+		problem = "has no host"
+	case u.User != nil:
+		problem = "must not contain a user name or password"
+	case u.Fragment != "" || u.RawQuery != "":
+		problem = "must not contain a query or fragment"
+	default:
+		return nil
+	}
+	return fmt.Errorf("%q %s", u.Redacted(), problem)
 }
 
 // normalizeDomain accepts "name.ngrok.app" or "https://name.ngrok.app" and
@@ -287,9 +304,6 @@ type reporter struct {
 }
 
 func newReporter(logger *slog.Logger, token string, onState func(State)) *reporter {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
 	return &reporter{
 		onState: onState,
 		log:     slog.New(newRedactHandler(logger.Handler(), token, nil)).With("component", "tunnel"),
