@@ -1,0 +1,191 @@
+package ui
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/owtray/owtray/app/store"
+)
+
+// selectRow selects list row i and waits for the detail view to reload it.
+func (h *harness) selectRow(i int) store.Activity {
+	h.tb.Helper()
+	h.handOff("the detail reload", func() { h.ui.list.list.Select(i) })
+	return h.ui.detail.current
+}
+
+// routeParts counts the route's line segments and reports its placeholder.
+func routeParts(r *routeView) (lines int, placeholder string) {
+	for _, o := range visible(r) {
+		switch o := o.(type) {
+		case *canvas.Line:
+			lines++
+		case *widget.Label:
+			placeholder = o.Text
+		}
+	}
+	return lines, placeholder
+}
+
+func TestDetailWithRoute(t *testing.T) {
+	h := newHarness(t, newFakeBackend(20))
+	a := h.selectRow(0) // a run with a route
+	d := h.ui.detail
+	if a.ID != h.be.acts[0].ID || !d.body.Visible() || d.empty.Visible() {
+		t.Fatalf("detail shows %d (body visible %v), want %d", a.ID, d.body.Visible(), h.be.acts[0].ID)
+	}
+	if d.title.Text != a.Name || !strings.Contains(d.subtitle.Text, "Run") {
+		t.Errorf("title %q subtitle %q", d.title.Text, d.subtitle.Text)
+	}
+	lines, placeholder := routeParts(d.route)
+	if lines < 3 || placeholder != "" {
+		t.Errorf("route has %d segments and placeholder %q; want the drawn route", lines, placeholder)
+	}
+	if !strings.HasPrefix(d.stats.Text, "1.00 km · moving 0:30:00") {
+		t.Errorf("stats = %q, want a distance in km", d.stats.Text)
+	}
+}
+
+func TestDetailWithoutRoute(t *testing.T) {
+	h := newHarness(t, newFakeBackend(20))
+	a := h.selectRow(2) // a swim: no polyline
+	if a.SportType != "Swim" {
+		t.Fatalf("row 2 is a %s", a.SportType)
+	}
+	lines, placeholder := routeParts(h.ui.detail.route)
+	if lines != 0 || !strings.HasPrefix(placeholder, "No route") {
+		t.Errorf("route has %d segments and placeholder %q; want only the placeholder", lines, placeholder)
+	}
+}
+
+func TestDetailDamagedPolyline(t *testing.T) {
+	be := newFakeBackend(1)
+	be.acts[0].Summary = json.RawMessage(`{"id":1001,"map":{"summary_polyline":"\u00ff\u00ff"}}`)
+	h := newHarness(t, be)
+	h.selectRow(0)
+	lines, placeholder := routeParts(h.ui.detail.route)
+	if lines != 0 || !strings.Contains(placeholder, "damaged") {
+		t.Errorf("route has %d segments and placeholder %q; want a damaged-route placeholder", lines, placeholder)
+	}
+}
+
+func TestDetailShowsEveryFieldInUserUnits(t *testing.T) {
+	h := newHarness(t, newFakeBackend(20))
+	a := h.selectRow(0)
+	d := h.ui.detail
+	want := map[string][2]string{ // path → value in units, as sent
+		"distance":             {formatDistance(a.Distance, Metric), "1000"},
+		"moving_time":          {"0:30:00", "1800"},
+		"average_speed":        {"11.2 km/h", "3.1"},
+		"athlete.id":           {"4242", "4242"},
+		"map.summary_polyline": {"", ""},
+		"private":              {"true", "true"},
+	}
+	for _, f := range d.fields {
+		w, ok := want[f.Path]
+		if !ok {
+			continue
+		}
+		delete(want, f.Path)
+		if w[0] != "" && (fieldValue(f, Metric) != w[0] || f.Raw != w[1]) {
+			t.Errorf("%s: value %q as sent %q, want %q and %q", f.Path, fieldValue(f, Metric), f.Raw, w[0], w[1])
+		}
+	}
+	for path := range want {
+		t.Errorf("field %s missing from %d fields", path, len(d.fields))
+	}
+	d.tabs.SelectIndex(1)
+	rows := visibleRows(d.fieldList)
+	if len(rows) == 0 || len(rows[0]) != 3 {
+		t.Errorf("field rows = %q, want three columns", rows)
+	}
+}
+
+func TestDetailFetchDetails(t *testing.T) {
+	h := newHarness(t, newFakeBackend(20))
+	a := h.selectRow(1)
+	d := h.ui.detail
+	if d.description.Text != msgSummaryOnly {
+		t.Errorf("description before fetching = %q", d.description.Text)
+	}
+	test.Tap(d.fetch)
+	if !d.fetch.Disabled() || !strings.Contains(d.message.Text, "Fetching") {
+		t.Errorf("while fetching: disabled %v, message %q", d.fetch.Disabled(), d.message.Text)
+	}
+	h.until("details", func() bool { return !d.fetch.Disabled() })
+	if got := locked(h.be, func() []int64 { return h.be.fetched }); !slices.Equal(got, []int64{a.ID}) {
+		t.Errorf("fetched %v, want [%d]", got, a.ID)
+	}
+	if d.description.Text != "Felt strong" || d.device.Text != "Device: Garmin Forerunner 965" ||
+		!strings.Contains(d.flags.Text, "Commute") || d.message.Text != "Details fetched." {
+		t.Errorf("after fetching: description %q, device %q, flags %q, message %q",
+			d.description.Text, d.device.Text, d.flags.Text, d.message.Text)
+	}
+}
+
+func TestDetailActions(t *testing.T) {
+	h := newHarness(t, newFakeBackend(20))
+	a := h.selectRow(0)
+	d := h.ui.detail
+	var opened string
+	d.openURL = func(u string) error { opened = u; return nil }
+	var savedName string
+	var savedData []byte
+	d.saveAs = func(name string, data []byte, done func(string, error)) {
+		savedName, savedData = name, data
+		done("/tmp/"+name, nil)
+	}
+
+	test.Tap(findButton(t, d.content, labelViewOnStrava))
+	if want := h.be.StravaURL(a.ID); opened != want {
+		t.Errorf("opened %q, want %q", opened, want)
+	}
+	for _, tt := range []struct {
+		button, ext, content string
+	}{{labelExportGPX, ".gpx", "<gpx>"}, {labelExportJSON, ".json", `{"id":`}} {
+		test.Tap(findButton(t, d.content, tt.button))
+		h.until(tt.button, func() bool { return strings.HasPrefix(d.message.Text, "Saved") })
+		if !strings.HasSuffix(savedName, tt.ext) || !strings.Contains(string(savedData), tt.content) {
+			t.Errorf("%s saved %q with %q", tt.button, savedName, savedData)
+		}
+		if want := "Saved /tmp/" + savedName + "."; d.message.Text != want {
+			t.Errorf("message = %q, want %q", d.message.Text, want)
+		}
+		d.message.SetText("")
+	}
+}
+
+func TestDetailFollowsUnits(t *testing.T) {
+	h := newHarness(t, newFakeBackend(20))
+	h.selectRow(0)
+	h.ui.settingsSaved(Settings{Units: Imperial})
+	if d := h.ui.detail; !strings.Contains(d.stats.Text, " mi") || !strings.Contains(d.stats.Text, " ft") {
+		t.Errorf("imperial stats = %q", d.stats.Text)
+	}
+	if row := visibleRows(h.ui.list.list)[0]; !strings.HasSuffix(row[3], " mi") || !strings.HasSuffix(row[5], " ft") {
+		t.Errorf("imperial row = %q", row)
+	}
+}
+
+func TestDetailMalformedJSON(t *testing.T) {
+	be := newFakeBackend(1)
+	be.acts[0].Summary = json.RawMessage(`{"name":"Cut off","distance":`)
+	h := newHarness(t, be)
+	h.selectRow(0)
+	d := h.ui.detail
+	if !strings.Contains(d.message.Text, "reading Strava's JSON") {
+		t.Errorf("message = %q, want the JSON error", d.message.Text)
+	}
+	if len(d.fields) != 1 || d.fields[0].Path != "name" || d.title.Text != be.acts[0].Name {
+		t.Errorf("fields %+v, title %q: want what could be read", d.fields, d.title.Text)
+	}
+	if _, placeholder := routeParts(d.route); !strings.HasPrefix(placeholder, "No route") {
+		t.Errorf("placeholder = %q", placeholder)
+	}
+}

@@ -1,0 +1,336 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	polyline "github.com/twpayne/go-polyline"
+
+	"github.com/owtray/owtray/app/store"
+)
+
+// fakeBackend is an in-memory Backend for tests. Its zero behaviour is a
+// connected athlete whose calls succeed; tests change fields under mu or
+// through the helpers, and read the recorded calls.
+type fakeBackend struct {
+	mu       sync.Mutex
+	status   Status
+	settings Settings
+	setup    SetupForm
+	acts     []store.Activity // newest first
+	lower    []string         // lower-case names, for search
+	subs     map[int]func(Event)
+	nextSub  int
+
+	// Hooks; nil means the default behaviour.
+	beforeQuery func(ctx context.Context, f Filter) error // runs before Activities answers
+	connect     func(ctx context.Context) (ConnectResult, error)
+	syncNow     func() error
+
+	// Recorded calls.
+	queries       []Filter
+	syncCalls     int
+	savedSetups   []SetupForm
+	savedSettings []Settings
+	logouts       []bool
+	connects      int
+	fetched       []int64
+	demoStarted   bool
+}
+
+func newFakeBackend(n int) *fakeBackend {
+	f := &fakeBackend{
+		status: Status{Connected: true, Athlete: "Jane Doe", AthleteID: 4242,
+			LastSync: time.Now(), Webhooks: Webhooks{State: WebhooksLive, PublicURL: "https://x.ngrok.app"},
+			RateLimit: RateLimit{Used: 42, Limit: 100, DailyUsed: 420, DailyLimit: 1000}},
+		settings: Settings{Units: Metric, PollInterval: time.Hour, LookBack: 7 * 24 * time.Hour, Notifications: true},
+		setup:    SetupForm{VerifyToken: "generated-verify-token-123"},
+		subs:     map[int]func(Event){},
+	}
+	f.setActivities(makeActivities(n))
+	return f
+}
+
+// setActivities replaces the stored activities (newest first).
+func (f *fakeBackend) setActivities(acts []store.Activity) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.acts = acts
+	f.lower = make([]string, len(acts))
+	for i, a := range acts {
+		f.lower[i] = strings.ToLower(a.Name)
+	}
+}
+
+// emit sends e to every subscriber, like the app does from its goroutines.
+func (f *fakeBackend) emit(e Event) {
+	f.mu.Lock()
+	subs := make([]func(Event), 0, len(f.subs))
+	for _, fn := range f.subs {
+		subs = append(subs, fn)
+	}
+	f.mu.Unlock()
+	for _, fn := range subs {
+		fn(e)
+	}
+}
+
+// setStatus changes the status and reports it.
+func (f *fakeBackend) setStatus(change func(*Status)) {
+	f.mu.Lock()
+	change(&f.status)
+	f.mu.Unlock()
+	f.emit(Event{Kind: EventStatus})
+}
+
+func (f *fakeBackend) Status() Status {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.status
+}
+
+func (f *fakeBackend) Subscribe(fn func(Event)) func() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := f.nextSub
+	f.nextSub++
+	f.subs[id] = fn
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		delete(f.subs, id)
+	}
+}
+
+func (f *fakeBackend) SyncNow(context.Context) error {
+	f.mu.Lock()
+	f.syncCalls++
+	hook, running := f.syncNow, f.status.Syncing
+	f.mu.Unlock()
+	if running {
+		return errors.New("a sync is already running")
+	}
+	if hook != nil {
+		return hook()
+	}
+	f.setStatus(func(s *Status) {
+		s.Syncing, s.Progress = true, Progress{Phase: "Importing history", Done: 1200, Total: 4000}
+	})
+	return nil
+}
+
+func (f *fakeBackend) Activities(ctx context.Context, flt Filter) (ActivityPage, error) {
+	f.mu.Lock()
+	f.queries = append(f.queries, flt)
+	hook := f.beforeQuery
+	f.mu.Unlock()
+	if hook != nil {
+		if err := hook(ctx, flt); err != nil {
+			return ActivityPage{}, err
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	q := strings.ToLower(flt.Search)
+	var page ActivityPage
+	for i, a := range f.acts {
+		if !strings.Contains(f.lower[i], q) || (flt.Sport != "" && a.SportType != flt.Sport) ||
+			(!flt.Since.IsZero() && a.StartDateLocal.Before(flt.Since)) ||
+			(!flt.Until.IsZero() && !a.StartDateLocal.Before(flt.Until)) {
+			continue
+		}
+		if page.Total >= flt.Offset && (flt.Limit == 0 || len(page.Items) < flt.Limit) {
+			page.Items = append(page.Items, a)
+		}
+		page.Total++
+	}
+	return page, nil
+}
+
+func (f *fakeBackend) Sports(context.Context) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, a := range f.acts {
+		if !slices.Contains(out, a.SportType) {
+			out = append(out, a.SportType)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (f *fakeBackend) Activity(_ context.Context, id int64) (store.Activity, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, a := range f.acts {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return store.Activity{}, fmt.Errorf("activity %d: not stored", id)
+}
+
+func (f *fakeBackend) FetchDetails(ctx context.Context, id int64) (store.Activity, error) {
+	a, err := f.Activity(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	a.Detail = json.RawMessage(`{"id":` + fmt.Sprint(id) + `,"name":"` + a.Name +
+		`","description":"Felt strong","device_name":"Garmin Forerunner 965","calories":512.5,"commute":true}`)
+	a.DetailFetchedAt = time.Now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fetched = append(f.fetched, id)
+	for i := range f.acts {
+		if f.acts[i].ID == id {
+			f.acts[i] = a
+		}
+	}
+	return a, nil
+}
+
+func (f *fakeBackend) Export(_ context.Context, id int64, format ExportFormat, w io.Writer) error {
+	if format == ExportGPX {
+		_, err := fmt.Fprintf(w, "<gpx><trk><name>%d</name></trk></gpx>", id)
+		return err
+	}
+	_, err := fmt.Fprintf(w, `{"id":%d}`, id)
+	return err
+}
+
+func (f *fakeBackend) StravaURL(id int64) string {
+	return fmt.Sprintf("https://www.strava.com/activities/%d", id)
+}
+
+func (f *fakeBackend) SetupDefaults() SetupForm {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.setup
+}
+
+func (f *fakeBackend) ValidateSetup(s SetupForm) FieldErrors {
+	errs := FieldErrors{}
+	if !regexp.MustCompile(`^[0-9]+$`).MatchString(s.ClientID) {
+		errs[FieldClientID] = "Enter the Client ID: digits only, from strava.com/settings/api."
+	}
+	if !(s.ClientSecret == "" && f.SetupDefaults().HasClientSecret) &&
+		!regexp.MustCompile(`^[0-9a-f]{40}$`).MatchString(s.ClientSecret) {
+		errs[FieldClientSecret] = "The Client Secret is 40 characters 0-9 and a-f."
+	}
+	if len(s.VerifyToken) < 8 {
+		errs[FieldVerifyToken] = "Use at least 8 characters."
+	}
+	if s.CallbackURL != "" && !strings.HasPrefix(s.CallbackURL, "https://") {
+		errs[FieldCallbackURL] = "Strava needs an https:// URL."
+	}
+	return errs
+}
+
+func (f *fakeBackend) SaveSetup(_ context.Context, s SetupForm) error {
+	if errs := f.ValidateSetup(s); len(errs) > 0 {
+		return errs
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.savedSetups = append(f.savedSetups, s)
+	f.setup = SetupForm{ClientID: s.ClientID, VerifyToken: s.VerifyToken, CallbackURL: s.CallbackURL,
+		HasClientSecret: true, HasNgrokAuthtoken: s.NgrokAuthtoken != ""}
+	return nil
+}
+
+func (f *fakeBackend) Connect(ctx context.Context) (ConnectResult, error) {
+	f.mu.Lock()
+	f.connects++
+	hook := f.connect
+	f.mu.Unlock()
+	if hook != nil {
+		return hook(ctx)
+	}
+	f.setStatus(func(s *Status) { s.Connected, s.NeedsReconnect = true, "" })
+	return ConnectResult{Athlete: "Jane Doe", AthleteID: 4242}, nil
+}
+
+func (f *fakeBackend) StartDemo(context.Context) error {
+	f.mu.Lock()
+	f.demoStarted = true
+	f.mu.Unlock()
+	f.setStatus(func(s *Status) { s.Connected, s.Demo, s.Athlete = true, true, "Demo Athlete" })
+	return nil
+}
+
+func (f *fakeBackend) Logout(_ context.Context, wipe bool) error {
+	f.mu.Lock()
+	f.logouts = append(f.logouts, wipe)
+	f.mu.Unlock()
+	if wipe {
+		f.setActivities(nil)
+	}
+	f.setStatus(func(s *Status) { s.Connected = false })
+	return nil
+}
+
+func (f *fakeBackend) Settings() Settings {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.settings
+}
+
+func (f *fakeBackend) SaveSettings(_ context.Context, s Settings) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.settings = s
+	f.savedSettings = append(f.savedSettings, s)
+	return nil
+}
+
+// locked reads recorded state under the lock.
+func locked[T any](f *fakeBackend, read func() T) T {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return read()
+}
+
+// fakeSports are the sport types of generated activities, in turn.
+func fakeSports() []string { return []string{"Run", "Ride", "Swim", "TrailRun", "Hike"} }
+
+// makeActivities generates n activities, newest first: names cycle through
+// a few words (with unicode), sports through fakeSports, one every 13 hours
+// back from 2024-06-01; swims have no route.
+func makeActivities(n int) []store.Activity {
+	names := []string{"Morning Run", "Evening Ride", "Lunch Swim", "Trail Run Über Berg", "Hike to 富士山"}
+	route := string(polyline.EncodeCoords([][]float64{
+		{47.3769, 8.5417}, {47.3800, 8.5450}, {47.3850, 8.5400}, {47.3820, 8.5350}, {47.3769, 8.5417}}))
+	start := time.Date(2024, 6, 1, 7, 30, 0, 0, time.UTC)
+	out := make([]store.Activity, n)
+	for i := range out {
+		sport := fakeSports()[i%len(fakeSports())]
+		a := store.Activity{
+			ID: int64(1000 + n - i), AthleteID: 4242, Name: fmt.Sprintf("%s %d", names[i%len(names)], n-i),
+			SportType: sport, StartDateLocal: start.Add(-time.Duration(i) * 13 * time.Hour),
+			Timezone: "(GMT+01:00) Europe/Zurich", Distance: 1000 + float64(i%50)*370,
+			MovingTime: 1800 + i%3600, ElapsedTime: 2000 + i%3600, TotalElevationGain: float64(i % 300),
+			Private: i%7 == 0,
+		}
+		a.StartDate = a.StartDateLocal.Add(-time.Hour)
+		summary := map[string]any{"id": a.ID, "name": a.Name, "sport_type": sport, "distance": a.Distance,
+			"moving_time": a.MovingTime, "elapsed_time": a.ElapsedTime, "total_elevation_gain": a.TotalElevationGain,
+			"private": a.Private, "trainer": false, "manual": false, "commute": false,
+			"start_date_local": a.StartDateLocal.Format(time.RFC3339), "average_speed": 3.1,
+			"athlete": map[string]any{"id": 4242, "resource_state": 1}, "map": map[string]any{"id": "a1"}}
+		if sport != "Swim" {
+			summary["map"] = map[string]any{"id": "a1", "summary_polyline": route}
+		}
+		a.Summary, _ = json.Marshal(summary)
+		out[i] = a
+	}
+	return out
+}

@@ -1,0 +1,267 @@
+// Package ui is owtray's desktop window and tray menu. It only draws and
+// forwards: everything else happens behind the Backend interface.
+//
+// Threading: all widgets are touched on the Fyne UI goroutine only. Backend
+// calls that may block run in their own goroutine and hand their results
+// back with fyne.Do; results of superseded requests (an older search, a
+// previously selected activity) are dropped.
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+)
+
+// Options configure the UI.
+type Options struct {
+	// Icon is the window and tray icon (assets.Icon); nil keeps Fyne's default.
+	Icon fyne.Resource
+	// Logger receives failures the user is shown too; nil: slog.Default().
+	Logger *slog.Logger
+}
+
+// UI is the window and the tray menu of one running app.
+type UI struct {
+	app    fyne.App
+	be     Backend
+	log    *slog.Logger
+	w      worker
+	cancel context.CancelFunc
+	closed atomic.Bool
+
+	win      fyne.Window
+	tray     *trayMenu
+	hasTray  bool
+	setup    *setupScreen
+	list     *activitiesScreen
+	detail   *detailPanel
+	settings *settingsScreen
+	status   *statusBar
+	banners  *bannerArea
+	tabs     *container.AppTabs
+	main     fyne.CanvasObject
+
+	st           Status
+	prefs        Settings
+	onSetup      bool   // the setup screen is showing
+	setupByUser  bool   // it was opened from the main window
+	syncStarting bool   // Sync now was clicked and has not returned yet
+	syncErr      string // why the last Sync now could not start
+	unsubscribe  func()
+}
+
+// New builds the window and the tray menu (when the platform has a tray)
+// and subscribes to the backend's events. Call it on the main goroutine
+// before Run.
+func New(a fyne.App, be Backend, opts Options) *UI {
+	return newUI(a, be, opts, fyne.Do)
+}
+
+// newUI is New with the function that runs work on the UI goroutine; tests
+// pass a queue they drain themselves.
+func newUI(a fyne.App, be Backend, opts Options, do func(func())) *UI {
+	ctx, cancel := context.WithCancel(context.Background())
+	u := &UI{app: a, be: be, log: opts.Logger, cancel: cancel}
+	if u.log == nil {
+		u.log = slog.Default()
+	}
+	u.w = worker{ctx: ctx, do: func(fn func()) {
+		do(func() {
+			if !u.closed.Load() {
+				fn()
+			}
+		})
+	}}
+	u.win = a.NewWindow("owtray")
+	u.win.Resize(fyne.NewSize(1180, 780))
+	if opts.Icon != nil {
+		a.SetIcon(opts.Icon)
+		u.win.SetIcon(opts.Icon)
+	}
+	u.prefs = be.Settings()
+	u.build()
+	u.installTray(a, opts.Icon)
+	u.win.SetCloseIntercept(u.closeWindow)
+
+	u.unsubscribe = be.Subscribe(func(e Event) { u.w.do(func() { u.handle(e) }) })
+	u.applyStatus(be.Status())
+	if !u.onSetup {
+		u.showMain()
+	}
+	u.list.start()
+	return u
+}
+
+func (u *UI) build() {
+	units := func() Units { return u.prefs.Units }
+	u.tray = newTrayMenu(u.ShowWindow, u.syncNow, u.app.Quit)
+	u.status = newStatusBar(u.syncNow)
+	u.banners = newBannerArea(u.bannerAction)
+	u.setup = newSetupScreen(u.be, u.w, u.showMain, u.leaveSetup)
+	u.detail = newDetailPanel(u.be, u.w, units, u.openURL, u.saveAs)
+	u.list = newActivitiesScreen(u.be, u.w, units, u.detail.show)
+	u.settings = newSettingsScreen(u.be, u.be, u.w, u.win, u.settingsSaved, func() { u.showSetup(true) })
+
+	split := container.NewHSplit(u.list.content, u.detail.content)
+	split.Offset = 0.55
+	u.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("Activities", theme.ListIcon(), split),
+		container.NewTabItemWithIcon("Settings", theme.SettingsIcon(), u.settings.content))
+	u.main = container.NewBorder(u.banners.box, u.status.content, nil, nil, u.tabs)
+}
+
+// installTray puts the menu into the system tray when the platform has one.
+func (u *UI) installTray(a fyne.App, icon fyne.Resource) {
+	d, ok := a.(desktop.App)
+	if !ok {
+		return
+	}
+	u.hasTray = true
+	d.SetSystemTrayMenu(u.tray.menu)
+	if icon != nil {
+		d.SetSystemTrayIcon(icon)
+	}
+}
+
+// TrayMenu is the tray menu: Open owtray · Sync now · status line · Quit.
+func (u *UI) TrayMenu() *fyne.Menu { return u.tray.menu }
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// Run shows the window and runs the Fyne event loop until Quit; then it
+// releases the backend subscription. Call it on the main goroutine.
+func (u *UI) Run() {
+	u.win.Show()
+	u.app.Run()
+	u.Close()
+}
+
+// ShowWindow shows the window and brings it to the front. Call it on the
+// UI goroutine; from elsewhere (e.g. a second instance asking) wrap it in
+// fyne.Do.
+func (u *UI) ShowWindow() {
+	u.win.Show()
+	u.win.RequestFocus()
+}
+
+// Close stops listening to the backend and drops results still on their
+// way. It is safe to call more than once.
+func (u *UI) Close() {
+	if u.closed.Swap(true) {
+		return
+	}
+	u.cancel()
+	u.unsubscribe()
+}
+
+// closeWindow hides the window while a tray keeps the app reachable.
+func (u *UI) closeWindow() {
+	if u.hasTray {
+		u.win.Hide()
+		return
+	}
+	u.app.Quit()
+}
+
+func (u *UI) handle(e Event) {
+	switch e.Kind {
+	case EventStatus:
+		u.applyStatus(u.be.Status())
+	case EventNewActivity:
+		u.notifyNew(e.Activity)
+		fallthrough
+	case EventActivitiesChanged:
+		u.list.refresh()
+		u.detail.reload()
+	}
+}
+
+// applyStatus shows st in the tray, the status bar and the banners, and
+// switches between the setup screen and the activities.
+func (u *UI) applyStatus(st Status) {
+	u.st = st
+	u.refreshSyncState()
+	wantSetup := !st.Connected && st.NeedsReconnect == ""
+	switch {
+	case wantSetup && !u.onSetup:
+		u.showSetup(false)
+	case !wantSetup && u.onSetup && !u.setupByUser:
+		u.showMain()
+	}
+}
+
+// refreshSyncState redraws everything that shows the sync and connection state.
+func (u *UI) refreshSyncState() {
+	now := time.Now()
+	if u.tray.update(u.st, u.syncStarting, now) {
+		u.tray.menu.Refresh()
+	}
+	u.status.update(u.st, u.syncStarting, now)
+	specs := bannersFor(u.st)
+	if u.syncErr != "" {
+		specs = append(specs, bannerSpec{message: u.syncErr, severe: true})
+	}
+	u.banners.update(specs)
+}
+
+func (u *UI) showSetup(byUser bool) {
+	u.setup.reset(byUser)
+	u.onSetup, u.setupByUser = true, byUser
+	u.win.SetContent(u.setup.content)
+}
+
+func (u *UI) showMain() {
+	wasSetup := u.onSetup
+	u.onSetup, u.setupByUser = false, false
+	u.win.SetContent(u.main)
+	if wasSetup {
+		u.list.refresh() // connected or demo: the data may be new
+	}
+}
+
+// leaveSetup returns from the setup screen opened by the user, unless
+// nothing is connected any more.
+func (u *UI) leaveSetup() {
+	u.setupByUser = false
+	u.showMain()
+	u.applyStatus(u.st)
+}
+
+func (u *UI) bannerAction(a bannerAction) {
+	u.ShowWindow()
+	u.showSetup(true)
+	if a == actionSetNgrok {
+		u.win.Canvas().Focus(u.setup.entries[FieldNgrokAuthtoken])
+	}
+}
+
+// syncNow starts a sync unless one runs.
+func (u *UI) syncNow() {
+	if !canSync(u.st, u.syncStarting) {
+		return
+	}
+	u.syncStarting, u.syncErr = true, ""
+	u.refreshSyncState()
+	backgroundErr(u.w.ctx, u.w.do, u.be.SyncNow, func(err error) {
+		u.syncStarting = false
+		if err != nil {
+			u.log.Warn("sync now", "err", err)
+			u.syncErr = "Sync could not start: " + err.Error()
+		}
+		u.applyStatus(u.be.Status())
+	})
+}
+
+func (u *UI) settingsSaved(s Settings) {
+	u.prefs = s
+	u.list.redraw()
+	u.detail.redraw()
+}
