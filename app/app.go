@@ -24,6 +24,9 @@ import (
 // Version is owtray's version; FyneApp.toml carries the same one.
 const Version = "0.1.0"
 
+// ID is the app ID of FyneApp.toml.
+const ID = "io.github.owtray.owtray"
+
 // KeychainService is the keychain service name of real (non-demo) data.
 const KeychainService = "owtray"
 
@@ -53,6 +56,7 @@ type App struct {
 	client  *strava.Client
 	engine  *engine.Engine
 	events  *broadcaster
+	rt      instanceState
 
 	mu           sync.Mutex
 	allowReplace bool // the next login may replace the stored athlete
@@ -116,24 +120,42 @@ func Open(cfg config.Config, opts Options) (*App, error) {
 		LookBack: cfg.LookBack,
 		Logger:   a.log,
 		Now:      opts.Now,
-		Progress: func(p engine.Progress) { a.events.publish(Event{Kind: EventProgress, Progress: p}) },
+		Progress: a.onProgress,
 	})
+	if s, err := a.LoadSettings(); err == nil {
+		a.engine.SetLookBack(s.LookBack)
+	}
 	return a, nil
+}
+
+func (a *App) onProgress(p engine.Progress) {
+	a.rt.mu.Lock()
+	a.rt.progress = p
+	a.rt.mu.Unlock()
+	a.events.publish(Event{Kind: EventProgress, Progress: p})
 }
 
 // Close releases the database.
 func (a *App) Close() error { return a.store.Close() }
 
 // Config is the configuration the app runs with.
-func (a *App) Config() config.Config { return a.cfg }
+func (a *App) Config() config.Config { return a.conf() }
+
+// conf is the current configuration (the setup form can change it).
+func (a *App) conf() config.Config {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cfg
+}
 
 func (a *App) authConfig(secret string) auth.Config {
+	cfg := a.conf()
 	return auth.Config{
-		ClientID:     a.cfg.ClientID,
+		ClientID:     cfg.ClientID,
 		ClientSecret: secret,
-		OAuthURL:     a.cfg.OAuthURL,
-		RedirectURI:  a.cfg.RedirectURI.String(),
-		Scopes:       a.cfg.Scopes,
+		OAuthURL:     cfg.OAuthURL,
+		RedirectURI:  cfg.RedirectURI.String(),
+		Scopes:       cfg.Scopes,
 		HTTPClient:   a.opts.HTTPClient,
 		Now:          a.opts.Now,
 		Logger:       a.log,
@@ -142,19 +164,20 @@ func (a *App) authConfig(secret string) auth.Config {
 
 // clientSecret comes from the environment/.env, else from the keychain.
 func (a *App) clientSecret() (string, error) {
-	if a.cfg.ClientSecret != "" {
-		return a.cfg.ClientSecret, nil
+	cfg := a.conf()
+	if cfg.ClientSecret != "" {
+		return cfg.ClientSecret, nil
 	}
 	s, err := a.secrets.ClientSecret()
 	if errors.Is(err, secrets.ErrNotFound) {
-		return "", a.cfg.MissingSecret()
+		return "", cfg.MissingSecret()
 	}
 	return s, err
 }
 
 // credentials checks the Strava app credentials and returns the auth config.
 func (a *App) credentials() (auth.Config, error) {
-	if err := a.cfg.RequireClient(); err != nil {
+	if err := a.conf().RequireClient(); err != nil {
 		return auth.Config{}, err
 	}
 	secret, err := a.clientSecret()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/owtray/owtray/app/auth"
@@ -13,6 +12,9 @@ import (
 
 // LoginTimeout is how long a login waits for the browser.
 const LoginTimeout = 5 * time.Minute
+
+// ErrLoginTimeout: the browser did not come back in time.
+var ErrLoginTimeout = errors.New("no answer from the browser in time: start the login again")
 
 // LoginOptions adjust Login.
 type LoginOptions struct {
@@ -43,20 +45,25 @@ func (a *App) Login(ctx context.Context, opts LoginOptions) (auth.Result, error)
 		a.mu.Unlock()
 	}()
 
-	flow := auth.NewFlow(cfg, a.secrets, a.acceptAthlete)
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	ln, err := loopbackListen(ctx, a.cfg.ListenAddr())
-	if err != nil {
-		return auth.Result{}, err
+	var flow *auth.Flow
+	if a.serving() {
+		// The running instance serves the callback already.
+		if flow, err = a.loginFlow(); err != nil {
+			return auth.Result{}, err
+		}
+	} else {
+		flow = auth.NewFlow(cfg, a.secrets, a.acceptAthlete)
+		ln, err := loopbackListen(ctx, a.conf().ListenAddr())
+		if err != nil {
+			return auth.Result{}, err
+		}
+		serveCtx, stopServing := context.WithCancel(ctx)
+		served := make(chan error, 1)
+		go func() { served <- serveHTTP(serveCtx, ln, flow.Handler()) }()
+		defer func() { stopServing(); <-served }()
 	}
-	mux := http.NewServeMux()
-	mux.Handle(auth.AuthorizePath, flow.Handler())
-	mux.Handle(auth.CallbackPath, flow.Handler())
-	serveCtx, stopServing := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- serveHTTP(serveCtx, ln, mux) }()
-	defer func() { stopServing(); <-served }()
 
 	authorizeURL, state := flow.Begin()
 	if opts.OnURL != nil {
@@ -69,12 +76,19 @@ func (a *App) Login(ctx context.Context, opts LoginOptions) (auth.Result, error)
 	}
 	res, err := flow.Wait(ctx, state)
 	if errors.Is(err, context.DeadlineExceeded) {
-		return auth.Result{}, fmt.Errorf("no answer from the browser within %s: %w", opts.Timeout, err)
+		return auth.Result{}, fmt.Errorf("%w (waited %s)", ErrLoginTimeout, opts.Timeout)
 	}
 	if err != nil {
 		return auth.Result{}, err
 	}
 	a.tokens.Reset()
+	a.rt.mu.Lock()
+	worker := a.rt.worker
+	a.rt.mu.Unlock()
+	if worker != nil {
+		worker.Resume() // events waiting for a reconnect go on
+	}
+	a.events.publish(Event{Kind: EventStatus})
 	return res, nil
 }
 

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/owtray/owtray/app/auth"
+	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/strava"
+	"github.com/owtray/owtray/sync/webhook"
 )
 
 // Status is what `owtray status` and the window show. It never holds a secret.
@@ -24,21 +26,39 @@ type Status struct {
 	LastSyncResult string                   `json:"last_sync_result,omitempty"`
 	LastSyncError  string                   `json:"last_sync_error,omitempty"`
 	ImportPending  bool                     `json:"import_pending,omitempty"` // a full import stopped midway and will resume
+	Syncing        bool                     `json:"syncing,omitempty"`
+	Progress       engine.Progress          `json:"progress,omitzero"`
+	Webhooks       WebhookStatus            `json:"webhooks"`
 	RateLimit      string                   `json:"rate_limit"`
 	RateLimits     strava.RateLimitSnapshot `json:"rate_limits"`
 	DataDir        string                   `json:"data_dir"`
 }
 
+// WebhookStatus says whether new activities arrive in real time.
+type WebhookStatus struct {
+	// Mode: "not running" (no serve or desktop app), "off", "connecting",
+	// "live", "external", "error".
+	Mode         string `json:"mode"`
+	PublicURL    string `json:"public_url,omitempty"`
+	Message      string `json:"message,omitempty"`
+	Subscription string `json:"subscription_error,omitempty"`
+	QueueDepth   int    `json:"queue_depth"`
+	Paused       string `json:"paused,omitempty"` // why event processing waits
+}
+
+// ProblemNotConnected is Status.Problem when no Strava grant is stored.
+const ProblemNotConnected = "run `owtray login`"
+
 // Status reports the connection, the stored data and the rate limits.
 func (a *App) Status(_ context.Context) (Status, error) {
-	st := Status{DataDir: a.cfg.DataDir, RateLimit: "unknown until the first request"}
+	st := Status{DataDir: a.conf().DataDir, RateLimit: "unknown until the first request"}
 	tok, err := a.tokens.Token()
 	switch {
 	case err == nil:
 		st.Connected = true
 		st.AthleteID, st.AthleteName, st.Scopes, st.TokenExpiry = tok.AthleteID, tok.AthleteName, tok.Scopes, tok.Expiry
 	case errors.Is(err, auth.ErrNotConnected):
-		st.Problem = "run `owtray login`"
+		st.Problem = ProblemNotConnected
 	default:
 		st.Problem = err.Error()
 	}
@@ -55,6 +75,26 @@ func (a *App) Status(_ context.Context) (Status, error) {
 	st.ImportPending = sync.FullImport.InProgress
 	st.RateLimits = a.limits.Snapshot().Current(a.opts.Now())
 	st.RateLimit = describeLimits(st.RateLimits)
+	if st.Webhooks.QueueDepth, err = a.store.QueueDepth(); err != nil {
+		return st, err
+	}
+	a.rt.mu.Lock()
+	defer a.rt.mu.Unlock()
+	st.Syncing, st.Progress = a.rt.syncing, a.rt.progress
+	st.Webhooks.Mode = "not running"
+	if a.rt.serving {
+		t := a.rt.tunnel
+		st.Webhooks.Mode, st.Webhooks.PublicURL, st.Webhooks.Message = string(t.Mode), t.PublicURL, t.Message
+		if t.Mode == "" {
+			st.Webhooks.Mode = "connecting"
+		}
+		st.Webhooks.Subscription = a.rt.subErr
+		if a.rt.worker != nil {
+			if ws := a.rt.worker.Status(); ws.State == webhook.StatePaused {
+				st.Webhooks.Paused = ws.Reason
+			}
+		}
+	}
 	return st, nil
 }
 

@@ -19,10 +19,10 @@ func (a *App) Sync(ctx context.Context, opts SyncOptions) (engine.Report, error)
 	if _, err := a.tokens.Token(); err != nil {
 		return engine.Report{}, err
 	}
-	a.events.publish(Event{Kind: EventStatus})
+	a.setSyncing(true)
 	rep, err := a.engine.Sync(ctx, opts)
+	a.setSyncing(false)
 	a.events.publish(Event{Kind: EventActivities})
-	a.events.publish(Event{Kind: EventStatus})
 	return rep, err
 }
 
@@ -86,4 +86,12 @@ func (a *App) GPXTracks(ctx context.Context, acts []store.Activity) ([]export.Tr
 		tracks = append(tracks, export.Track{Activity: act, Streams: s})
 	}
 	return tracks, nil
+}
+
+func (a *App) setSyncing(on bool) {
+	a.rt.mu.Lock()
+	a.rt.syncing = on
+	a.rt.progress = engine.Progress{}
+	a.rt.mu.Unlock()
+	a.events.publish(Event{Kind: EventStatus})
 }

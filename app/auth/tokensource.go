@@ -87,6 +87,15 @@ func (ts *TokenSource) Refresh(ctx context.Context, rejected string) (string, er
 	return tok.AccessToken, nil
 }
 
+// Configure replaces the app credentials used for refreshing (after the
+// setup form changed them).
+func (ts *TokenSource) Configure(cfg Config) {
+	cfg = cfg.withDefaults()
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.cfg, ts.conf = cfg, cfg.oauth2()
+}
+
 // Token returns the stored grant (without refreshing it).
 func (ts *TokenSource) Token() (secrets.Token, error) {
 	ts.mu.Lock()

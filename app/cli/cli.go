@@ -72,15 +72,35 @@ func commands() map[string]command {
 		"list":     {"list stored activities, newest first", "list [--json] [--sport TYPE] [--since DATE] [--until DATE] [--search TEXT] [--limit N]", runList},
 		"show":     {"show one stored activity", "show ID [--json]", runShow},
 		"export":   {"export activities", "export --format csv|json|gpx [--out FILE] [--id ID] [filters as list]", runExport},
+		"serve":    {"run headless: webhooks, event processing and polling (for a home server)", "serve", runServe},
+		"webhook":  {"manage the Strava push subscription", "webhook subscribe [--callback-url URL] | list | delete [ID]", runWebhook},
 		"version":  {"print the version", "version", runVersion},
 		"help":     {"show this help", "help [COMMAND]", nil},
+		"gui":      {"start the desktop app (the default)", "gui", runGUI},
 	}
 }
 
 // RunShared runs a command forwarded from another process against the
 // running instance's app: the ipc.Runner of `serve` and the desktop app.
-func RunShared(a *app.App, log *slog.Logger) ipc.Runner {
+// showWindow (nil for serve) brings the desktop window forward when the
+// app is started a second time.
+func RunShared(a *app.App, log *slog.Logger, showWindow func()) ipc.Runner {
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		if len(args) == 0 {
+			args = []string{"gui"}
+		}
+		switch args[0] {
+		case "gui":
+			if showWindow == nil {
+				fmt.Fprintln(stderr, "owtray serve is running this data directory; stop it to start the desktop app")
+				return ExitFailure
+			}
+			showWindow()
+			return ExitOK
+		case "serve", "demo", "simulate":
+			fmt.Fprintf(stderr, "owtray %s: owtray is already running with this data directory\n", args[0])
+			return ExitFailure
+		}
 		e := &env{stdio: Stdio{In: strings.NewReader(""), Out: stdout, Err: stderr}, lookup: os.LookupEnv, log: log, shared: a}
 		return run(ctx, e, args)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/export"
@@ -64,7 +62,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		return write(e.stdio.Out)
 	}
-	if err := writeFileAtomic(*out, write); err != nil {
+	if err := app.WriteFileAtomic(*out, write); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdio.Err, "Exported %d activities to %s\n", len(acts), *out)
@@ -80,29 +78,4 @@ func selectActivities(a *app.App, q store.Query, id int64) ([]store.Activity, er
 		return []store.Activity{act}, nil
 	}
 	return a.Activities(q)
-}
-
-// writeFileAtomic writes through a temporary file in the same directory and
-// renames it into place, so a failed export never leaves half a file.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("creating %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

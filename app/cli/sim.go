@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/config"
+	"github.com/owtray/owtray/app/desktop"
 	"github.com/owtray/owtray/sync/stravasim"
+	"github.com/owtray/owtray/sync/webhook"
 )
 
 // The simulator's app credentials, printed for the user to export.
@@ -56,12 +59,14 @@ func demoEnv(base func(string) (string, bool), srv *stravasim.Server, dataDir st
 		config.EnvClientSecret: secret,
 		config.EnvDataDir:      dataDir,
 		config.EnvRedirectURI:  "http://127.0.0.1:" + strconv.Itoa(port) + config.CallbackPath,
+		// The simulator reaches the loopback server directly: no tunnel.
+		config.EnvWebhookCallbackURL: "http://127.0.0.1:" + strconv.Itoa(port) + webhook.WebhookPath,
 	}
 	return func(k string) (string, bool) {
 		if v, ok := over[k]; ok {
 			return v, true
 		}
-		if k == config.EnvWebhookCallbackURL || k == config.EnvNgrokAuthtoken || k == config.EnvNgrokDomain {
+		if k == config.EnvNgrokAuthtoken || k == config.EnvNgrokDomain {
 			return "", false // the demo never opens a public tunnel
 		}
 		return base(k)
@@ -71,11 +76,14 @@ func demoEnv(base func(string) (string, bool), srv *stravasim.Server, dataDir st
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "demo")
 	n := fs.Int("activities", 3000, "number of simulated activities")
-	noGUI := fs.Bool("no-gui", false, "print the status instead of opening the window")
+	noGUI := fs.Bool("no-gui", false, "sync once and print the status instead of opening the window")
+	every := fs.Duration("upload-every", 2*time.Minute, "the simulated athlete uploads a new activity this often (0: never)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	_ = noGUI
+	if *n < 0 || *every < 0 {
+		return usagef("--activities and --upload-every must not be negative")
+	}
 	base, err := e.loadConfig()
 	if err != nil {
 		return err
@@ -104,8 +112,31 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdio.Out, "Connected as %s (athlete %d)\n", res.Token.AthleteName, res.Token.AthleteID)
-	if err := syncWithProgress(ctx, e, a, app.SyncOptions{}); err != nil {
-		return err
+	if *noGUI {
+		if err := syncWithProgress(ctx, e, a, app.SyncOptions{}); err != nil {
+			return err
+		}
+		return printStatus(ctx, e, a, false)
 	}
-	return printStatus(ctx, e, a, false)
+	if *every > 0 {
+		go simulateUploads(ctx, srv.Sim, *every, e)
+	}
+	return showDesktop(ctx, e, a, desktop.Options{Demo: true})
+}
+
+// simulateUploads makes the simulated athlete upload an activity now and
+// then, so the demo shows webhooks and notifications.
+func simulateUploads(ctx context.Context, sim *stravasim.Sim, every time.Duration, e *env) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := sim.CreateActivity(stravasim.NewActivity{}); err != nil {
+				e.log.Warn("demo upload failed", "err", err)
+			}
+		}
+	}
 }

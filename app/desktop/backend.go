@@ -1,0 +1,326 @@
+// Package desktop adapts the app to the window's ui.Backend: it translates
+// types and keeps a status snapshot in memory so the UI never waits.
+package desktop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/export"
+	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/engine"
+	"github.com/owtray/owtray/ui"
+)
+
+// DefaultPageSize is the page size when the UI asks for none.
+const DefaultPageSize = 100
+
+// Backend implements ui.Backend on an *app.App.
+type Backend struct {
+	app   *app.App
+	demo  bool
+	start func(ctx context.Context) error // StartDemo
+
+	mu       sync.Mutex
+	status   ui.Status
+	settings ui.Settings
+}
+
+var _ ui.Backend = (*Backend)(nil)
+
+// Options adjust New.
+type Options struct {
+	// Demo marks a demo session (against the built-in simulator).
+	Demo bool
+	// StartDemo switches to the demo; nil: not offered.
+	StartDemo func(ctx context.Context) error
+}
+
+// New returns the backend of a; call Close when the window is gone.
+func New(a *app.App, opts Options) *Backend {
+	b := &Backend{app: a, demo: opts.Demo, start: opts.StartDemo}
+	b.refreshStatus()
+	b.refreshSettings()
+	return b
+}
+
+// Status returns the latest snapshot.
+func (b *Backend) Status() ui.Status {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.status
+}
+
+// Subscribe forwards the app's events, refreshing the snapshot first.
+func (b *Backend) Subscribe(fn func(ui.Event)) func() {
+	return b.app.Subscribe(func(ev app.Event) {
+		switch ev.Kind {
+		case app.EventStatus:
+			b.refreshStatus()
+			fn(ui.Event{Kind: ui.EventStatus})
+		case app.EventProgress:
+			b.setProgress(ev.Progress)
+			fn(ui.Event{Kind: ui.EventStatus})
+		case app.EventActivities:
+			fn(ui.Event{Kind: ui.EventActivitiesChanged})
+		case app.EventNewActivity:
+			act, err := b.app.Activity(ev.ActivityID)
+			if err != nil {
+				act = store.Activity{ID: ev.ActivityID, Name: ev.Name}
+			}
+			fn(ui.Event{Kind: ui.EventNewActivity, Activity: act})
+		}
+	})
+}
+
+func (b *Backend) refreshStatus() {
+	st, err := b.app.Status(context.Background())
+	u := ui.Status{
+		Connected: st.Connected, Demo: b.demo, Athlete: st.AthleteName, AthleteID: st.AthleteID,
+		LastSync: st.LastSync, Syncing: st.Syncing, Progress: progress(st.Progress),
+		SyncError: st.LastSyncError,
+		Webhooks:  webhooks(st.Webhooks),
+		RateLimit: ui.RateLimit{
+			Used: st.RateLimits.Read.Usage15, Limit: st.RateLimits.Read.Limit15,
+			DailyUsed: st.RateLimits.Read.UsageDay, DailyLimit: st.RateLimits.Read.LimitDay,
+		},
+	}
+	if err != nil {
+		u.SyncError = err.Error()
+	}
+	if !st.Connected && st.Activities > 0 {
+		// Local data stays browsable; the banner offers Reconnect.
+		u.NeedsReconnect = "owtray is no longer connected to Strava (access was revoked or ended); reconnect to keep your activities in sync"
+		if err == nil && st.Problem != "" && st.Problem != app.ProblemNotConnected {
+			u.NeedsReconnect = st.Problem
+		}
+	}
+	b.mu.Lock()
+	b.status = u
+	b.mu.Unlock()
+}
+
+func (b *Backend) setProgress(p engine.Progress) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.status.Syncing = !p.Done
+	b.status.Progress = progress(p)
+}
+
+func progress(p engine.Progress) ui.Progress {
+	phase := map[string]string{
+		"import": "Importing history", "full sync": "Checking the whole history",
+		"incremental": "Fetching new activities", "details": "Fetching details", "done": "Done",
+	}[p.Phase]
+	if phase == "" {
+		phase = p.Phase
+	}
+	return ui.Progress{Phase: phase, Done: p.Activities, Total: p.Total}
+}
+
+func webhooks(w app.WebhookStatus) ui.Webhooks {
+	out := ui.Webhooks{PublicURL: w.PublicURL, Detail: w.Message}
+	switch w.Mode {
+	case "live", "external":
+		out.State = ui.WebhooksLive
+	case "connecting":
+		out.State = ui.WebhooksStarting
+	case "error":
+		out.State = ui.WebhooksFailed
+	default:
+		out.State = ui.WebhooksOff
+	}
+	if w.Subscription != "" {
+		out.State, out.Detail = ui.WebhooksFailed, "Strava subscription: "+w.Subscription
+	}
+	if w.Paused != "" {
+		out.Detail = "Event processing paused: " + w.Paused
+	}
+	return out
+}
+
+// SyncNow starts a sync in the running instance.
+func (b *Backend) SyncNow(ctx context.Context) error {
+	if b.Status().Syncing {
+		return errors.New("a sync is already running")
+	}
+	return b.app.SyncNow(ctx)
+}
+
+// Activities returns one page of matches and the total.
+func (b *Backend) Activities(_ context.Context, f ui.Filter) (ui.ActivityPage, error) {
+	q := store.Query{Search: f.Search, Sport: f.Sport, Since: f.Since, Until: f.Until, Limit: f.Limit, Offset: f.Offset}
+	if q.Limit <= 0 {
+		q.Limit = DefaultPageSize
+	}
+	items, err := b.app.Activities(q)
+	if err != nil {
+		return ui.ActivityPage{}, err
+	}
+	total := f.Offset + len(items)
+	if len(items) == q.Limit { // more may follow: count them
+		if total, err = b.app.CountActivities(q); err != nil {
+			return ui.ActivityPage{}, err
+		}
+	}
+	return ui.ActivityPage{Items: items, Total: total}, nil
+}
+
+// Sports lists the stored sport types, sorted.
+func (b *Backend) Sports(context.Context) ([]string, error) {
+	counts, err := b.app.Sports()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(counts))
+	for _, c := range counts {
+		names = append(names, c.SportType)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// Activity returns one stored activity.
+func (b *Backend) Activity(_ context.Context, id int64) (store.Activity, error) {
+	return b.app.Activity(id)
+}
+
+// FetchDetails fetches the detailed activity now.
+func (b *Backend) FetchDetails(ctx context.Context, id int64) (store.Activity, error) {
+	return b.app.FetchDetails(ctx, id)
+}
+
+// Export writes one activity as GPX (from its streams) or Strava's JSON.
+func (b *Backend) Export(ctx context.Context, id int64, format ui.ExportFormat, w io.Writer) error {
+	act, err := b.app.Activity(id)
+	if err != nil {
+		return err
+	}
+	if format == ui.ExportJSON {
+		return export.JSON(w, []store.Activity{act})
+	}
+	tracks, err := b.app.GPXTracks(ctx, []store.Activity{act})
+	if err != nil {
+		return err
+	}
+	_, err = export.GPX(w, tracks)
+	return err
+}
+
+// StravaURL is the activity's page on Strava.
+func (b *Backend) StravaURL(id int64) string {
+	return fmt.Sprintf("https://www.strava.com/activities/%d", id)
+}
+
+// SetupDefaults fills the setup form; secrets stay empty.
+func (b *Backend) SetupDefaults() ui.SetupForm {
+	st, _ := b.app.SetupState()
+	return ui.SetupForm{
+		ClientID: st.ClientID, VerifyToken: st.VerifyToken, CallbackURL: st.CallbackURL,
+		HasClientSecret: st.HasClientSecret, HasNgrokAuthtoken: st.HasNgrokAuthtoken,
+	}
+}
+
+func fieldErrors(p map[string]string) ui.FieldErrors {
+	if len(p) == 0 {
+		return nil
+	}
+	fieldOf := map[string]ui.Field{
+		"ClientID": ui.FieldClientID, "ClientSecret": ui.FieldClientSecret, "VerifyToken": ui.FieldVerifyToken,
+		"NgrokAuthtoken": ui.FieldNgrokAuthtoken, "CallbackURL": ui.FieldCallbackURL,
+	}
+	out := ui.FieldErrors{}
+	for k, v := range p {
+		out[fieldOf[k]] = v
+	}
+	return out
+}
+
+func setup(f ui.SetupForm) app.Setup {
+	return app.Setup{ClientID: f.ClientID, ClientSecret: f.ClientSecret, VerifyToken: f.VerifyToken, NgrokAuthtoken: f.NgrokAuthtoken, CallbackURL: f.CallbackURL}
+}
+
+// ValidateSetup checks the form without I/O.
+func (b *Backend) ValidateSetup(f ui.SetupForm) ui.FieldErrors {
+	return fieldErrors(app.SetupProblems(setup(f), f.HasClientSecret || b.SetupDefaults().HasClientSecret))
+}
+
+// SaveSetup stores the form.
+func (b *Backend) SaveSetup(_ context.Context, f ui.SetupForm) error {
+	err := b.app.SaveSetup(setup(f))
+	var se *app.SetupError
+	if errors.As(err, &se) {
+		return fieldErrors(se.Problems)
+	}
+	return err
+}
+
+// Connect runs the browser login.
+func (b *Backend) Connect(ctx context.Context) (ui.ConnectResult, error) {
+	res, err := b.app.Login(ctx, app.LoginOptions{})
+	if err != nil {
+		reason := map[app.ConnectProblem]ui.ConnectReason{
+			app.ConnectDenied: ui.ConnectDenied, app.ConnectMissingScope: ui.ConnectMissingScope,
+			app.ConnectBadClientSecret: ui.ConnectBadClientSecret, app.ConnectAppInactive: ui.ConnectSubscriptionInactive,
+			app.ConnectTimeout: ui.ConnectTimeout,
+		}[app.ClassifyLoginError(err)]
+		detail := ""
+		if reason == ui.ConnectFailed {
+			detail = err.Error()
+		}
+		return ui.ConnectResult{}, &ui.ConnectError{Reason: reason, Detail: detail}
+	}
+	b.refreshStatus()
+	return ui.ConnectResult{Athlete: res.Token.AthleteName, AthleteID: res.Token.AthleteID, Warnings: res.Warnings}, nil
+}
+
+// StartDemo switches to the built-in simulator.
+func (b *Backend) StartDemo(ctx context.Context) error {
+	if b.start == nil {
+		return errors.New("the demo is not available here")
+	}
+	return b.start(ctx)
+}
+
+// Logout revokes access and removes the tokens; wipe deletes local data.
+func (b *Backend) Logout(ctx context.Context, wipe bool) error {
+	_, err := b.app.Logout(ctx, wipe)
+	b.refreshStatus()
+	return err
+}
+
+// Settings returns the preferences.
+func (b *Backend) Settings() ui.Settings {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.settings
+}
+
+func (b *Backend) refreshSettings() {
+	s, _ := b.app.LoadSettings() // a damaged file gives the defaults; saving replaces it
+	u := ui.Settings{Units: ui.Metric, PollInterval: s.PollInterval, LookBack: s.LookBack, Notifications: s.Notifications}
+	if s.Units == app.UnitsImperial {
+		u.Units = ui.Imperial
+	}
+	b.mu.Lock()
+	b.settings = u
+	b.mu.Unlock()
+}
+
+// SaveSettings validates and stores the preferences.
+func (b *Backend) SaveSettings(_ context.Context, s ui.Settings) error {
+	units := app.UnitsMetric
+	if s.Units == ui.Imperial {
+		units = app.UnitsImperial
+	}
+	if err := b.app.SaveSettings(app.Settings{Units: units, PollInterval: s.PollInterval, LookBack: s.LookBack, Notifications: s.Notifications}); err != nil {
+		return err
+	}
+	b.refreshSettings()
+	return nil
+}

@@ -1,0 +1,120 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// SettingsFile holds the user's preferences (no secrets) in the data dir.
+const SettingsFile = "settings.json"
+
+// Units are the user's measurement system.
+const (
+	UnitsMetric   = "metric"
+	UnitsImperial = "imperial"
+)
+
+// Settings are the preferences the window edits.
+type Settings struct {
+	Units         string        `json:"units"`
+	PollInterval  time.Duration `json:"poll_interval"`
+	LookBack      time.Duration `json:"look_back"`
+	Notifications bool          `json:"notifications"`
+}
+
+// ErrInvalidSettings is matched by errors.Is for a refused Settings value.
+var ErrInvalidSettings = errors.New("invalid settings")
+
+// Validate checks s.
+func (s Settings) Validate() error {
+	var errs []error
+	if s.Units != UnitsMetric && s.Units != UnitsImperial {
+		errs = append(errs, fmt.Errorf("units %q: want metric or imperial", s.Units))
+	}
+	if s.PollInterval < time.Minute || s.PollInterval > 7*24*time.Hour {
+		errs = append(errs, fmt.Errorf("poll interval %s: want between 1 minute and 7 days", s.PollInterval))
+	}
+	if s.LookBack < 0 || s.LookBack > 365*24*time.Hour {
+		errs = append(errs, fmt.Errorf("look-back window %s: want between 0 and 365 days", s.LookBack))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrInvalidSettings, errors.Join(errs...))
+	}
+	return nil
+}
+
+func (a *App) defaultSettings() Settings {
+	return Settings{Units: UnitsMetric, PollInterval: a.conf().PollInterval, LookBack: a.conf().LookBack, Notifications: true}
+}
+
+// LoadSettings reads the saved preferences; defaults come from the
+// configuration. An unreadable file is an error, never silently replaced.
+func (a *App) LoadSettings() (Settings, error) {
+	s := a.defaultSettings()
+	raw, err := os.ReadFile(filepath.Join(a.conf().DataDir, SettingsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("reading settings: %w", err)
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return a.defaultSettings(), fmt.Errorf("settings file %s is damaged (%v); save the settings again to replace it", filepath.Join(a.conf().DataDir, SettingsFile), err)
+	}
+	if err := s.Validate(); err != nil {
+		return a.defaultSettings(), fmt.Errorf("settings file %s: %w", filepath.Join(a.conf().DataDir, SettingsFile), err)
+	}
+	return s, nil
+}
+
+// SaveSettings validates s and writes it atomically (mode 0600).
+func (a *App) SaveSettings(s Settings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	err = WriteFileAtomic(filepath.Join(a.conf().DataDir, SettingsFile), func(w io.Writer) error {
+		_, err := w.Write(raw)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	a.engine.SetLookBack(s.LookBack)
+	a.events.publish(Event{Kind: EventStatus})
+	return nil
+}
+
+// WriteFileAtomic writes through a temporary file in the same directory, a
+// sync and a rename, so a crash or a failing write never leaves half a file;
+// the result has mode 0600.
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
