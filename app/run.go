@@ -35,16 +35,16 @@ type RunOptions struct {
 
 // instanceState is the state of a running instance (serve or the desktop app).
 type instanceState struct {
-	mu        sync.Mutex
-	serving   bool
-	flow      *auth.Flow
-	tunnel    tunnel.State
-	subErr    string
-	syncing   bool
-	progress  engine.Progress
-	worker    *webhook.Worker
-	handler   *webhook.Handler
-	pollNow   chan struct{}
+	mu       sync.Mutex
+	serving  bool
+	flow     *auth.Flow
+	tunnel   tunnel.State
+	subErr   string
+	syncing  bool
+	progress engine.Progress
+	worker   *webhook.Worker
+	handler  *webhook.Handler
+	pollNow  chan struct{}
 	// restartTunnel restarts the tunnel with the current setup.
 	restartTunnel func()
 }
@@ -70,7 +70,10 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	worker := webhook.NewWorker(a.store, a.client, webhook.WorkerConfig{
 		OnDeauthorized: a.onDeauthorized,
 		OnApplied:      a.onEventApplied,
-		OnPaused:       func(err error) { a.log.Warn("webhook processing paused", "err", err); a.events.publish(Event{Kind: EventStatus}) },
+		OnPaused: func(err error) {
+			a.log.Warn("webhook processing paused", "err", err)
+			a.events.publish(Event{Kind: EventStatus})
+		},
 		NeedsReconnect: func(err error) bool {
 			return errors.Is(err, auth.ErrNeedsReconnect) || errors.Is(err, auth.ErrNotConnected)
 		},

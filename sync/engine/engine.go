@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/owtray/owtray/app/store"
@@ -61,7 +62,15 @@ type Engine struct {
 	store  *store.Store
 	cfg    Config
 
-	running sync.Mutex // held by Sync and Backfill
+	running  sync.Mutex // held by Sync and Backfill
+	lookBack atomic.Int64
+}
+
+// SetLookBack changes the incremental sync's look-back window (d > 0).
+func (e *Engine) SetLookBack(d time.Duration) {
+	if d > 0 {
+		e.lookBack.Store(int64(d))
+	}
 }
 
 // New returns an Engine.
@@ -81,7 +90,9 @@ func New(client Client, st *store.Store, cfg Config) *Engine {
 	if cfg.Progress == nil {
 		cfg.Progress = func(Progress) {}
 	}
-	return &Engine{client: client, store: st, cfg: cfg}
+	e := &Engine{client: client, store: st, cfg: cfg}
+	e.lookBack.Store(int64(cfg.LookBack))
+	return e
 }
 
 // Options select what Sync does.
@@ -282,7 +293,7 @@ func (e *Engine) incremental(ctx context.Context, rep *Report) ([]int64, error) 
 	if err != nil {
 		return nil, err
 	}
-	after := newest.StartDate.Add(-e.cfg.LookBack)
+	after := newest.StartDate.Add(-time.Duration(e.lookBack.Load()))
 	var added []int64
 	for {
 		acts, err := e.client.ListActivities(ctx, strava.ListOptions{After: after, PerPage: PageSize})
