@@ -389,8 +389,8 @@ func (a *App) health(_ context.Context) webhook.AppHealth {
 	switch {
 	case err == nil:
 		h.Connected, h.AthleteID, h.Connection = true, tok.AthleteID, "connected"
-	case errors.Is(err, auth.ErrNeedsReconnect):
-		h.Connection = "disconnected — reconnect"
+	case errors.Is(err, auth.ErrNeedsReconnect) || a.wasConnected():
+		h.Connection = ConnectionLost
 		h.Problems = append(h.Problems, "the Strava connection needs to be reconnected")
 	}
 	a.rt.mu.Lock()
@@ -407,6 +407,17 @@ func (a *App) health(_ context.Context) webhook.AppHealth {
 	snap := a.limits.Snapshot().Current(a.opts.Now())
 	h.RateLimit = &snap
 	return h
+}
+
+// ConnectionLost describes an athlete whose access ended (revoked on
+// Strava, refresh refused): the local data stays.
+const ConnectionLost = "disconnected — reconnect"
+
+// wasConnected reports whether an athlete's data is stored while no token
+// is: access was revoked or ended.
+func (a *App) wasConnected() bool {
+	id, err := a.store.AthleteID()
+	return err == nil && id != 0
 }
 
 // SyncNow asks the running instance's poller for a sync now; without a

@@ -57,6 +57,8 @@ func (a *App) Status(_ context.Context) (Status, error) {
 	case err == nil:
 		st.Connected = true
 		st.AthleteID, st.AthleteName, st.Scopes, st.TokenExpiry = tok.AthleteID, tok.AthleteName, tok.Scopes, tok.Expiry
+	case errors.Is(err, auth.ErrNotConnected) && a.wasConnected():
+		st.Problem = ConnectionLost + " (access was revoked or you logged out; run `owtray login`)"
 	case errors.Is(err, auth.ErrNotConnected):
 		st.Problem = ProblemNotConnected
 	default:

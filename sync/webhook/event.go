@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/owtray/owtray/app/store"
 )
@@ -87,7 +88,7 @@ func eventFromQueue(q store.QueuedEvent) Event {
 // required fields (object_type, object_id, aspect_type, owner_id,
 // subscription_id, event_time: present, of the right JSON type, ids and time
 // positive, types known) and liberal about the rest: unknown fields are
-// ignored, type names are matched case-insensitively, and updates values
+// ignored, field and type names are matched case-insensitively, updates values
 // may be strings, booleans, numbers or null (kept as their text; null as "").
 // Errors match ErrInvalidEvent and never echo more than a few bytes of the
 // input.
@@ -106,37 +107,50 @@ func ParseEvent(body []byte) (Event, error) {
 			return Event{}, invalid("", "body is not JSON")
 		}
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(b, &fields); err != nil {
+	var w wireEvent
+	if err := json.Unmarshal(b, &w); err != nil {
 		return Event{}, invalid("", "malformed JSON: "+jsonProblem(err))
 	}
 	var (
 		ev  Event
 		err error
 	)
-	if ev.ObjectType, err = enumField(fields, "object_type", ObjectActivity, ObjectAthlete); err != nil {
+	if ev.ObjectType, err = enumField("object_type", w.ObjectType, ObjectActivity, ObjectAthlete); err != nil {
 		return Event{}, err
 	}
-	if ev.AspectType, err = enumField(fields, "aspect_type", AspectCreate, AspectUpdate, AspectDelete); err != nil {
+	if ev.AspectType, err = enumField("aspect_type", w.AspectType, AspectCreate, AspectUpdate, AspectDelete); err != nil {
 		return Event{}, err
 	}
 	for _, f := range []struct {
 		name string
+		raw  json.RawMessage
 		dst  *int64
 	}{
-		{"object_id", &ev.ObjectID},
-		{"owner_id", &ev.OwnerID},
-		{"subscription_id", &ev.SubscriptionID},
-		{"event_time", &ev.EventTime},
+		{"object_id", w.ObjectID, &ev.ObjectID},
+		{"owner_id", w.OwnerID, &ev.OwnerID},
+		{"subscription_id", w.SubscriptionID, &ev.SubscriptionID},
+		{"event_time", w.EventTime, &ev.EventTime},
 	} {
-		if *f.dst, err = positiveInt(fields, f.name); err != nil {
+		if *f.dst, err = positiveInt(f.name, f.raw); err != nil {
 			return Event{}, err
 		}
 	}
-	if ev.Updates, err = updatesField(fields["updates"]); err != nil {
+	if ev.Updates, err = updatesField(w.Updates); err != nil {
 		return Event{}, err
 	}
 	return ev, nil
+}
+
+// wireEvent is the body decoded in one pass; each field is checked after.
+// (encoding/json matches the names case-insensitively: liberal, harmless.)
+type wireEvent struct {
+	ObjectType     json.RawMessage `json:"object_type"`
+	ObjectID       json.RawMessage `json:"object_id"`
+	AspectType     json.RawMessage `json:"aspect_type"`
+	Updates        json.RawMessage `json:"updates"`
+	OwnerID        json.RawMessage `json:"owner_id"`
+	SubscriptionID json.RawMessage `json:"subscription_id"`
+	EventTime      json.RawMessage `json:"event_time"`
 }
 
 // jsonProblem describes a decoding error without quoting the input.
@@ -152,13 +166,12 @@ func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "
 
 // enumField reads a required string field that must be one of allowed
 // (case-insensitive) and returns it in lower case.
-func enumField(fields map[string]json.RawMessage, name string, allowed ...string) (string, error) {
-	raw := fields[name]
+func enumField(name string, raw json.RawMessage, allowed ...string) (string, error) {
 	if isNull(raw) {
 		return "", invalid(name, "missing")
 	}
-	var s string
-	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+	s, err := jsonString(raw)
+	if err != nil {
 		return "", invalid(name, "must be a string")
 	}
 	for _, a := range allowed {
@@ -167,6 +180,32 @@ func enumField(fields map[string]json.RawMessage, name string, allowed ...string
 		}
 	}
 	return "", invalid(name, fmt.Sprintf("unknown value %s (want %s)", shortQuote(s), strings.Join(allowed, ", ")))
+}
+
+// jsonString decodes a JSON string token; plain ones (no escapes, valid
+// UTF-8) without the general decoder.
+func jsonString(raw json.RawMessage) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", errors.New("not a string")
+	}
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && bytes.IndexByte(inner, '"') < 0 && utf8.Valid(inner) && !hasControl(inner) {
+		return string(inner), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", errors.New("not a string")
+	}
+	return s, nil
+}
+
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // shortQuote quotes at most 32 bytes of s.
@@ -179,8 +218,7 @@ func shortQuote(s string) string {
 }
 
 // positiveInt reads a required JSON integer greater than zero.
-func positiveInt(fields map[string]json.RawMessage, name string) (int64, error) {
-	raw := fields[name]
+func positiveInt(name string, raw json.RawMessage) (int64, error) {
 	if isNull(raw) {
 		return 0, invalid(name, "missing")
 	}
@@ -228,11 +266,7 @@ func updateValue(v json.RawMessage) (string, error) {
 	case isNull(v):
 		return "", nil
 	case v[0] == '"':
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return "", errors.New("bad string")
-		}
-		return s, nil
+		return jsonString(v)
 	case string(v) == "true" || string(v) == "false":
 		return string(v), nil
 	case v[0] == '-' || (v[0] >= '0' && v[0] <= '9'):

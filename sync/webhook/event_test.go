@@ -29,6 +29,7 @@ func TestParseEventValid(t *testing.T) {
 		{"no updates field", `{"aspect_type":"create","event_time":1516126040,"object_id":1360128428,"object_type":"activity","owner_id":134815,"subscription_id":120475}`, base},
 		{"updates null, whitespace around", " \n" + strings.Replace(validEvent, `"updates":{}`, `"updates":null`, 1) + "\n ", base},
 		{"unknown fields ignored", strings.Replace(validEvent, `{`, `{"extra":[1,{"x":2}],`, 1), base},
+		{"names case-insensitive", strings.Replace(validEvent, `"object_type"`, `"Object_Type"`, 1), base},
 		{"types case-insensitive", strings.Replace(strings.Replace(validEvent, `"create"`, `"Create"`, 1), `"activity"`, `"ACTIVITY"`, 1), base},
 		{"strava update", strings.Replace(strings.Replace(validEvent, `"create"`, `"update"`, 1), `"updates":{}`,
 			`"updates":{"title":"Messy Ride 🚲","type":"Ride","private":"true"}`, 1),

@@ -51,9 +51,12 @@ type Config struct {
 	// constant time and never logged or shown.
 	VerifyToken string
 	// Identity returns the connected athlete and our subscription id. Nil:
-	// the store's athlete id and SyncState().Webhook.SubscriptionID, read at
-	// every event.
+	// the store's athlete id and SyncState().Webhook.SubscriptionID. The
+	// handler keeps the answer for up to IdentityTTL for events that match
+	// it, and asks again before ignoring an event that does not.
 	Identity func() (Identity, error)
+	// IdentityTTL: default 5 s.
+	IdentityTTL time.Duration
 	// Notify is called after an event was newly queued (typically
 	// Worker.Notify). It must not block.
 	Notify func()
@@ -79,8 +82,14 @@ type Handler struct {
 	cfg       Config
 	log       *slog.Logger
 	tokenHash [sha256.Size]byte
+	identity  atomic.Pointer[cachedIdentity]
 	ignored   atomic.Uint64
 	rejected  atomic.Uint64
+}
+
+type cachedIdentity struct {
+	Identity
+	at time.Time
 }
 
 // NewHandler checks cfg and returns the handler.
@@ -105,6 +114,9 @@ func NewHandler(cfg Config) (*Handler, error) {
 	}
 	if cfg.Identity == nil {
 		cfg.Identity = storeIdentity(cfg.Store)
+	}
+	if cfg.IdentityTTL <= 0 {
+		cfg.IdentityTTL = 5 * time.Second
 	}
 	h := &Handler{cfg: cfg, log: cfg.Logger.With("component", "webhook"), tokenHash: sha256.Sum256([]byte(cfg.VerifyToken))}
 	h.cfg.VerifyToken = "" // only the hash is kept
@@ -253,13 +265,13 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	id, err := h.cfg.Identity()
+	reason, err := h.foreign(ev)
 	if err != nil {
 		h.log.Error("webhook event not queued: cannot read identity", "err", err)
 		writeError(w, http.StatusInternalServerError, "storage error")
 		return
 	}
-	if reason := foreign(ev, id); reason != "" {
+	if reason != "" {
 		h.ignored.Add(1)
 		h.log.Info("webhook event ignored", "reason", reason, "object_type", ev.ObjectType,
 			"object_id", ev.ObjectID, "aspect_type", ev.AspectType, "owner_id", ev.OwnerID, "subscription_id", ev.SubscriptionID)
@@ -292,8 +304,24 @@ func (h *Handler) reject(w http.ResponseWriter, status int, reason string) {
 	writeError(w, status, reason)
 }
 
-// foreign says why an event is not ours, or "".
-func foreign(ev Event, id Identity) string {
+// foreign says why an event is not ours, or "". A recent cached identity
+// accepts an event; rejecting one always takes a fresh look, so that a new
+// subscription's first events are not ignored. (Accepting on a stale
+// identity is harmless: the worker checks the owner again.)
+func (h *Handler) foreign(ev Event) (string, error) {
+	if c := h.identity.Load(); c != nil && time.Since(c.at) < h.cfg.IdentityTTL && mismatch(ev, c.Identity) == "" {
+		return "", nil
+	}
+	id, err := h.cfg.Identity()
+	if err != nil {
+		return "", err
+	}
+	h.identity.Store(&cachedIdentity{Identity: id, at: time.Now()})
+	return mismatch(ev, id), nil
+}
+
+// mismatch says why ev does not belong to id, or "".
+func mismatch(ev Event, id Identity) string {
 	switch {
 	case id.AthleteID == 0:
 		return "no athlete connected"

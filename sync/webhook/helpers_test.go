@@ -88,6 +88,7 @@ type env struct {
 	srv     *httptest.Server
 	worker  *Worker
 	logs    *logBuffer
+	logger  *slog.Logger
 	applied chan applied
 	deauth  chan int64
 	paused  chan error
@@ -110,6 +111,7 @@ type envOptions struct {
 	noSubscribe  bool // no subscription is created
 	handlerClock func() time.Time
 	wrap         func(http.Handler) http.Handler // around the public handler
+	wrapFetcher  func(ActivityFetcher) ActivityFetcher
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -137,6 +139,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	e.auth.set(login(t, sim, "read,activity:read_all"))
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.logger = logger
 	opts := []strava.Option{strava.WithLogger(logger), strava.WithRetry(o.clientRetry)}
 	if o.clientClock != nil {
 		opts = append(opts, strava.WithClock(o.clientClock))
@@ -163,7 +166,11 @@ func newEnv(t testing.TB, o envOptions) *env {
 		return nil
 	}
 	wc.OnPaused = func(err error) { e.paused <- err }
-	e.worker = NewWorker(e.st, e.client, wc)
+	var fetcher ActivityFetcher = e.client
+	if o.wrapFetcher != nil {
+		fetcher = o.wrapFetcher(fetcher)
+	}
+	e.worker = NewWorker(e.st, fetcher, wc)
 
 	h, err := NewHandler(Config{
 		Store: e.st, VerifyToken: testVerifyToken, Worker: e.worker, Logger: logger, Now: o.handlerClock,
@@ -201,7 +208,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 func (e *env) callbackURL() string { return e.srv.URL + WebhookPath }
 
 func (e *env) openStore() {
-	st, err := store.Open(e.dbPath, store.Options{})
+	st, err := store.Open(e.dbPath, store.Options{Logger: e.logger})
 	if err != nil {
 		e.t.Fatalf("store.Open: %v", err)
 	}

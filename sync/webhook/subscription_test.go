@@ -43,6 +43,13 @@ func TestEnsureSubscription(t *testing.T) {
 		t.Errorf("%d creates for an unchanged URL", n)
 	}
 
+	// An event of the first subscription: queued (and the handler now
+	// holds that identity).
+	ev := e.event(ObjectActivity, AspectCreate, 1, nil)
+	if status, body := e.post(mustJSON(t, ev)); status != 200 || !strings.Contains(body, "queued") {
+		t.Fatalf("event of the first subscription: %d %s", status, body)
+	}
+
 	// Another URL (the tunnel came back elsewhere): deleted and recreated.
 	other := httptest.NewServer(PublicHandler(e.h))
 	t.Cleanup(other.Close)
@@ -58,11 +65,22 @@ func TestEnsureSubscription(t *testing.T) {
 		t.Errorf("recorded %+v", ss.Webhook)
 	}
 
+	// Events of the new subscription are accepted at once; the old one's
+	// are now ignored.
+	ev.SubscriptionID, ev.ObjectID = sub.ID, 2
+	if status, body := e.post(mustJSON(t, ev)); status != 200 || !strings.Contains(body, "queued") {
+		t.Errorf("event of the new subscription: %d %s", status, body)
+	}
+	ev.SubscriptionID, ev.ObjectID = firstID, 3
+	if status, body := e.post(mustJSON(t, ev)); status != 200 || !strings.Contains(body, "ignored") {
+		t.Errorf("event of the old subscription: %d %s", status, body)
+	}
+
 	// "already exists" (a concurrent creator): listed again and reconciled.
 	if _, err := e.subs.Delete(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
-	racing := &Subscriptions{Client: &racingClient{SubscriptionClient: e.client}, Creds: e.subs.Creds, Store: e.st}
+	racing := &Subscriptions{Client: &racingClient{SubscriptionClient: e.client}, Creds: e.subs.Creds, Store: e.st, Logger: e.logger}
 	sub, err = racing.Ensure(ctx, e.callbackURL(), testVerifyToken)
 	if err != nil {
 		t.Fatalf("Ensure after already exists: %v", err)
@@ -112,7 +130,7 @@ func TestSubscriptionCLIHelpers(t *testing.T) {
 // token fails the handshake with a clear error without secrets.
 func TestSubscribeNotVerifiable(t *testing.T) {
 	e := newEnv(t, envOptions{noWorker: true, noSubscribe: true})
-	wrong, err := NewHandler(Config{Store: e.st, VerifyToken: "some-other-token"})
+	wrong, err := NewHandler(Config{Store: e.st, VerifyToken: "some-other-token", Logger: e.logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,9 +138,10 @@ type Worker struct {
 	resumed chan struct{} // Resume
 	running sync.Mutex    // held by Run
 
-	mu     sync.Mutex
-	status WorkerStatus
-	paused bool
+	mu          sync.Mutex
+	status      WorkerStatus
+	paused      bool
+	pauseReason string
 }
 
 // NewWorker returns a stopped worker; start it with Run.
@@ -185,16 +186,20 @@ func signal(ch chan struct{}) {
 func (w *Worker) Pause(reason string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.paused = true
-	w.status.State, w.status.Reason, w.status.RetryAt = StatePaused, reason, time.Time{}
+	w.paused, w.pauseReason = true, reason
+	if w.status.State != StateStopped {
+		w.status.State, w.status.Reason, w.status.RetryAt = StatePaused, reason, time.Time{}
+	}
 }
 
 // Resume continues after a pause (e.g. once the athlete reconnected).
 func (w *Worker) Resume() {
 	w.mu.Lock()
 	if w.paused {
-		w.paused = false
-		w.status.State, w.status.Reason = StateIdle, ""
+		w.paused, w.pauseReason = false, ""
+		if w.status.State != StateStopped {
+			w.status.State, w.status.Reason = StateIdle, ""
+		}
 	}
 	w.mu.Unlock()
 	signal(w.resumed)
@@ -210,8 +215,8 @@ func (w *Worker) Status() WorkerStatus {
 func (w *Worker) setState(state, reason string, retryAt time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.paused && state != StatePaused && state != StateStopped {
-		return
+	if w.paused && state != StateStopped {
+		state, reason, retryAt = StatePaused, w.pauseReason, time.Time{}
 	}
 	w.status.State, w.status.Reason, w.status.RetryAt = state, reason, retryAt
 }
@@ -427,7 +432,15 @@ func (w *Worker) rateLimitWait(err error) time.Duration {
 func (w *Worker) apply(ctx context.Context, seq uint64, ev Event) (Result, error) {
 	res := Result{Seq: seq, ActivityID: activityID(ev)}
 	var eff store.EventEffect
+	athlete, err := w.store.AthleteID()
+	if err != nil {
+		return res, err
+	}
 	switch {
+	case ev.OwnerID != athlete:
+		// The athlete changed after the event was acknowledged.
+		res.Outcome, res.Detail = OutcomeIgnored, fmt.Sprintf("ignored: event of athlete %d, not the stored athlete", ev.OwnerID)
+		return res, w.complete(seq, res.Detail)
 	case ev.ObjectType == ObjectActivity && ev.AspectType == AspectDelete:
 		eff = store.EventEffect{Delete: ev.ObjectID}
 	case ev.ObjectType == ObjectActivity:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,7 +126,11 @@ func TestEndToEnd(t *testing.T) {
 		t.Error("local data removed by the deauthorization")
 	}
 	eventually(t, waitLong, "empty queue", func() bool { return e.depth() == 0 })
-	for _, d := range sim.Deliveries() {
+	ds, err := sim.WaitDeliveries(context.Background(), 5)
+	if err != nil || len(ds) != 5 {
+		t.Fatalf("%d deliveries, %v; want 5", len(ds), err)
+	}
+	for _, d := range ds {
 		if !d.Delivered || len(d.Attempts) != 1 {
 			t.Errorf("delivery %+v: want delivered at the first attempt", d)
 		}
@@ -165,20 +170,20 @@ func TestDuplicateDelivery(t *testing.T) {
 			if r.Method == http.MethodPost {
 				select {
 				case <-first:
-					time.Sleep(600 * time.Millisecond)
+					time.Sleep(time.Second)
 				default:
 				}
 			}
 		})
 	}
-	e := newEnv(t, envOptions{simConfig: stravasim.Config{DeliveryTimeout: 300 * time.Millisecond}, wrap: slow})
+	e := newEnv(t, envOptions{simConfig: stravasim.Config{DeliveryTimeout: 500 * time.Millisecond}, wrap: slow})
 	id, err := e.sim.Sim.CreateActivity(stravasim.NewActivity{Name: "twice"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ds, err := e.sim.Sim.WaitDeliveries(context.Background(), 1)
-	if err != nil || len(ds) != 1 || len(ds[0].Attempts) != 2 || !ds[0].Delivered {
-		t.Fatalf("deliveries %+v %v: want one event delivered at the second attempt", ds, err)
+	if err != nil || len(ds) != 1 || len(ds[0].Attempts) < 2 || !ds[0].Delivered {
+		t.Fatalf("deliveries %+v %v: want one event delivered after a retry", ds, err)
 	}
 	e.waitAppliedFor(id, waitLong)
 	eventually(t, waitLong, "empty queue", func() bool { return e.depth() == 0 })
@@ -191,7 +196,7 @@ func TestDuplicateDelivery(t *testing.T) {
 		t.Errorf("activity fetched %d times, want 1", n)
 	}
 	st, err := e.st.QueueStats()
-	if err != nil || st.Received != 1 || st.Duplicates != 1 || st.Processed != 1 {
+	if err != nil || st.Received != 1 || st.Duplicates < 1 || st.Processed != 1 {
 		t.Errorf("queue stats %+v %v", st, err)
 	}
 	// The same body POSTed again directly is also a duplicate.
@@ -354,15 +359,26 @@ func TestUnauthorizedPauses(t *testing.T) {
 // TestRateLimitWaits: a 429 keeps the event pending until the window resets,
 // then it is processed. The clocks stand shortly before a 15-minute reset.
 func TestRateLimitWaits(t *testing.T) {
-	started := time.Now()
-	base := time.Date(2026, 3, 2, 10, 14, 58, 500_000_000, time.UTC)
-	clock := func() time.Time { return base.Add(time.Since(started)) }
+	var (
+		mu    sync.Mutex
+		base  = time.Date(2026, 3, 2, 10, 14, 50, 0, time.UTC)
+		since = time.Now()
+	)
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return base.Add(time.Since(since))
+	}
 	e := newEnv(t, envOptions{
 		simConfig:   stravasim.Config{Now: clock},
 		clientClock: clock,
 		clientRetry: strava.RetryPolicy{MaxAttempts: 1},
 		worker:      WorkerConfig{Now: clock},
 	})
+	// Set up: now 1.5 s before the 15-minute window resets.
+	mu.Lock()
+	base, since = time.Date(2026, 3, 2, 10, 14, 58, 500_000_000, time.UTC), time.Now()
+	mu.Unlock()
 	limits, _ := e.sim.Sim.RateLimitStatus()
 	e.sim.Sim.SetUsage(stravasim.Usage{Read15: limits.Read15, Overall15: limits.Read15})
 	id, err := e.sim.Sim.CreateActivity(stravasim.NewActivity{})
@@ -378,8 +394,49 @@ func TestRateLimitWaits(t *testing.T) {
 	if a.res.Outcome != OutcomeAdded {
 		t.Errorf("after the reset: %+v", a.res)
 	}
-	if clock().Before(base.Add(1500 * time.Millisecond)) {
+	if reset := time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC); clock().Before(reset) {
 		t.Errorf("processed at %s, before the window reset", clock())
+	}
+}
+
+// TestWorkerChecksOwner: an acknowledged event whose owner is no longer the
+// stored athlete is ignored without an API call.
+func TestWorkerChecksOwner(t *testing.T) {
+	e := newEnv(t, envOptions{noSubscribe: true})
+	ev := e.event(ObjectActivity, AspectCreate, e.sim.Sim.Activities(0, true)[0].ID, nil)
+	ev.OwnerID++
+	if _, _, err := e.st.EnqueueEvent(ev.queued(mustJSON(t, ev))); err != nil {
+		t.Fatal(err)
+	}
+	e.worker.Notify()
+	if a := e.waitApplied(waitLong); a.res.Outcome != OutcomeIgnored {
+		t.Errorf("result %+v", a.res)
+	}
+	if n := e.sim.Sim.RequestCounts()[routeActivity]; n != 0 {
+		t.Errorf("%d API calls for a foreign event", n)
+	}
+}
+
+// TestPauseResume: the app pauses the worker (e.g. the user disconnected);
+// events are acknowledged and kept until Resume.
+func TestPauseResume(t *testing.T) {
+	e := newEnv(t, envOptions{noWorker: true})
+	e.worker.Pause("disconnected — reconnect")
+	e.startWorker()
+	id, err := e.sim.Sim.CreateActivity(stravasim.NewActivity{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sim.Sim.WaitDeliveries(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if st := e.worker.Status(); st.State != StatePaused || st.Reason != "disconnected — reconnect" || e.depth() != 1 {
+		t.Fatalf("status %+v depth %d, want paused with the event kept", st, e.depth())
+	}
+	e.worker.Resume()
+	if a := e.waitAppliedFor(id, waitLong); a.res.Outcome != OutcomeAdded {
+		t.Errorf("after resume: %+v", a.res)
 	}
 }
 

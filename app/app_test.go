@@ -1,0 +1,281 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/config"
+	"github.com/owtray/owtray/app/ipc"
+	"github.com/owtray/owtray/app/secrets/secretstest"
+	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/stravasim"
+	"github.com/owtray/owtray/sync/webhook"
+)
+
+// instance is an App against a simulated Strava, with its own data dir and
+// keychain service, whose webhook URL is its own loopback server.
+type instance struct {
+	t    *testing.T
+	sim  *stravasim.Server
+	app  *app.App
+	base string // http://127.0.0.1:PORT
+	env  map[string]string
+}
+
+func newInstance(t *testing.T, activities int, extra map[string]string) *instance {
+	t.Helper()
+	srv, err := stravasim.Start(stravasim.Config{Activities: activities, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	in := &instance{t: t, sim: srv, base: "http://127.0.0.1:" + strconv.Itoa(port)}
+	in.env = map[string]string{
+		config.EnvAPIURL:             srv.APIURL(),
+		config.EnvOAuthURL:           srv.OAuthURL(),
+		config.EnvClientID:           "12345",
+		config.EnvClientSecret:       "sim-client-secret",
+		config.EnvDataDir:            filepath.Join(t.TempDir(), "data"),
+		config.EnvRedirectURI:        in.base + config.CallbackPath,
+		config.EnvWebhookCallbackURL: in.base + webhook.WebhookPath,
+		config.EnvWebhookVerifyToken: "verify-" + strconv.Itoa(port),
+	}
+	for k, v := range extra {
+		in.env[k] = v
+	}
+	cfg, err := config.Load(config.Options{LookupEnv: func(k string) (string, bool) { v, ok := in.env[k]; return v, ok }, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(cfg, app.Options{KeychainService: secretstest.NewService(t), OpenBrowser: app.VisitURL, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	in.app = a
+	return in
+}
+
+// run starts the long-running part and returns a func that stops it and
+// reports how long the stop took.
+func (in *instance) run(opts app.RunOptions) func() time.Duration {
+	in.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.app.Run(ctx, opts) }()
+	in.waitFor("the server to answer", func() bool {
+		resp, err := http.Get(in.base + webhook.HealthPath)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return true
+	})
+	stopped := false
+	stop := func() time.Duration {
+		if stopped {
+			return 0
+		}
+		stopped = true
+		start := time.Now()
+		cancel()
+		if err := <-done; err != nil {
+			in.t.Errorf("run: %v", err)
+		}
+		return time.Since(start)
+	}
+	in.t.Cleanup(func() { stop() })
+	return stop
+}
+
+func (in *instance) waitFor(what string, cond func() bool) {
+	in.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			in.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (in *instance) login() {
+	in.t.Helper()
+	if _, err := in.app.Login(context.Background(), app.LoginOptions{}); err != nil {
+		in.t.Fatal(err)
+	}
+}
+
+func (in *instance) health() webhook.Health {
+	in.t.Helper()
+	resp, err := http.Get(in.base + webhook.HealthPath)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var h webhook.Health
+	body, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(body, &h); err != nil {
+		in.t.Fatalf("health %s: %v", body, err)
+	}
+	for _, secret := range []string{"sim-client-secret", in.env[config.EnvWebhookVerifyToken]} {
+		if strings.Contains(string(body), secret) {
+			in.t.Fatalf("health shows a secret: %s", body)
+		}
+	}
+	return h
+}
+
+func TestRunEndToEndWebhooks(t *testing.T) {
+	in := newInstance(t, 200, nil)
+	stop := in.run(app.RunOptions{})
+	in.login() // through the running server's callback route
+	in.waitFor("the first sync", func() bool { n, _ := in.app.CountActivities(store.Query{}); return n == 200 })
+	in.waitFor("the subscription", func() bool { _, _, ok := in.sim.Sim.Subscription(); return ok })
+
+	st, err := in.app.Status(context.Background())
+	if err != nil || st.Webhooks.Mode != "external" || !st.Connected {
+		t.Fatalf("status %+v %v", st, err)
+	}
+	h := in.health()
+	subID, cb, _ := in.sim.Sim.Subscription()
+	if h.Status != webhook.StatusOK || h.Subscription.ID != subID || h.Subscription.CallbackURL != cb || h.AthleteID != in.sim.Sim.AthleteID() {
+		t.Fatalf("health %+v", h)
+	}
+
+	// create → visible; update → renamed; delete → gone.
+	events := make(chan app.Event, 64)
+	cancel := in.app.Subscribe(func(e app.Event) {
+		if e.Kind == app.EventNewActivity {
+			events <- e
+		}
+	})
+	defer cancel()
+	id, err := in.sim.Sim.CreateActivity(stravasim.NewActivity{Name: "Webhook ride 🚴", SportType: "Ride"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.waitFor("the created activity", func() bool { a, err := in.app.Activity(id); return err == nil && a.HasDetail() })
+	select {
+	case e := <-events:
+		if e.ActivityID != id || e.Name != "Webhook ride 🚴" {
+			t.Errorf("new-activity event %+v", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no new-activity event")
+	}
+	name := "Renamed by webhook"
+	if err := in.sim.Sim.UpdateActivity(id, stravasim.ActivityUpdate{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	in.waitFor("the rename", func() bool { a, _ := in.app.Activity(id); return a.Name == name })
+	if err := in.sim.Sim.DeleteActivity(id); err != nil {
+		t.Fatal(err)
+	}
+	in.waitFor("the deletion", func() bool { _, err := in.app.Activity(id); return errors.Is(err, store.ErrNotFound) })
+
+	// Deauthorization: tokens gone, data kept, status says reconnect.
+	if err := in.sim.Sim.DeauthorizeApp(); err != nil {
+		t.Fatal(err)
+	}
+	in.waitFor("the deauthorization", func() bool { st, _ := in.app.Status(context.Background()); return !st.Connected })
+	if n, _ := in.app.CountActivities(store.Query{}); n != 200 {
+		t.Errorf("local data after deauthorization: %d activities", n)
+	}
+	if h := in.health(); h.Status != webhook.StatusDegraded || !strings.Contains(h.Connection, "reconnect") {
+		t.Errorf("health after deauthorization: %+v", h)
+	}
+	if d := stop(); d > app.ShutdownTimeout {
+		t.Errorf("stop took %s", d)
+	}
+}
+
+func TestRunForwardsCommandsOverIPC(t *testing.T) {
+	in := newInstance(t, 10, nil)
+	in.run(app.RunOptions{Forward: func(_ context.Context, args []string, out, _ io.Writer) int {
+		io.WriteString(out, "ran "+strings.Join(args, " "))
+		return 3
+	}})
+	var out strings.Builder
+	code, err := ipc.Forward(context.Background(), ipc.SocketPath(in.app.Config().DataDir), []string{"status"}, &out, io.Discard)
+	if err != nil || code != 3 || out.String() != "ran status" {
+		t.Fatalf("forward: %d %q %v", code, out.String(), err)
+	}
+}
+
+func TestRunWithoutTunnelSaysHowToEnableWebhooks(t *testing.T) {
+	in := newInstance(t, 5, map[string]string{config.EnvWebhookCallbackURL: ""})
+	in.run(app.RunOptions{NoPolling: true})
+	in.waitFor("the webhook state", func() bool {
+		st, _ := in.app.Status(context.Background())
+		return st.Webhooks.Mode == "off" && strings.Contains(st.Webhooks.Message, "NGROK_AUTHTOKEN")
+	})
+	if h := in.health(); h.Tunnel.State != "off" || h.Status != webhook.StatusDegraded {
+		t.Errorf("health %+v", h)
+	}
+}
+
+func TestSettingsRoundTripAndValidation(t *testing.T) {
+	in := newInstance(t, 1, nil)
+	s, err := in.app.LoadSettings()
+	if err != nil || s.Units != app.UnitsMetric || s.PollInterval != time.Hour || !s.Notifications {
+		t.Fatalf("defaults %+v %v", s, err)
+	}
+	s.Units, s.PollInterval, s.LookBack, s.Notifications = app.UnitsImperial, 30*time.Minute, 48*time.Hour, false
+	if err := in.app.SaveSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := in.app.LoadSettings(); got != s {
+		t.Fatalf("reloaded %+v", got)
+	}
+	for _, bad := range []app.Settings{
+		{Units: "furlongs", PollInterval: time.Hour},
+		{Units: app.UnitsMetric, PollInterval: time.Second},
+		{Units: app.UnitsMetric, PollInterval: time.Hour, LookBack: -time.Hour},
+	} {
+		if err := in.app.SaveSettings(bad); !errors.Is(err, app.ErrInvalidSettings) {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+}
+
+func TestSetupSavesSecretsToKeychainOnly(t *testing.T) {
+	in := newInstance(t, 1, map[string]string{config.EnvClientID: "", config.EnvClientSecret: ""})
+	if err := in.app.SaveSetup(app.Setup{ClientID: "abc"}); err == nil {
+		t.Fatal("invalid setup accepted")
+	} else {
+		var se *app.SetupError
+		if !errors.As(err, &se) || se.Problems["ClientID"] == "" || se.Problems["ClientSecret"] == "" {
+			t.Fatalf("problems %v", err)
+		}
+	}
+	secret := strings.Repeat("ab", 20)
+	if err := in.app.SaveSetup(app.Setup{ClientID: "12345", ClientSecret: secret, NgrokAuthtoken: "ngrok-token-x"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := in.app.SetupState()
+	if err != nil || st.ClientID != "12345" || !st.HasClientSecret || !st.HasNgrokAuthtoken || st.VerifyToken != in.env[config.EnvWebhookVerifyToken] {
+		t.Fatalf("setup state %+v %v", st, err)
+	}
+	env, err := readFile(filepath.Join(in.app.Config().DataDir, ".env"))
+	if err != nil || !strings.Contains(env, "STRAVA_CLIENT_ID") || strings.Contains(env, secret) || strings.Contains(env, "ngrok-token-x") {
+		t.Fatalf(".env: %q %v", env, err)
+	}
+}
