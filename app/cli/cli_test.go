@@ -6,12 +6,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -235,20 +237,44 @@ func TestDeniedLoginIsAClearError(t *testing.T) {
 	}
 }
 
-// binary builds owtray once per test run.
+// testBinary is owtray built once for the package's tests (see TestMain).
+type testBinary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+var built testBinary
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// binary builds the owtray binary on first use.
 func binary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(os.TempDir(), "owtray-clitest-"+strconv.Itoa(os.Getpid()))
-	if _, err := os.Stat(bin); err != nil {
-		cmd := exec.Command("go", "build", "-o", bin, "../..")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "owtray-clitest-"); built.err != nil {
+			return
 		}
+		built.path = filepath.Join(built.dir, "owtray")
+		out, err := exec.Command("go", "build", "-o", built.path, "../..").CombinedOutput()
+		if err != nil {
+			built.err = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.path
 }
 
 func (p *profile) command(bin string, args ...string) *exec.Cmd {

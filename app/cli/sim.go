@@ -73,6 +73,14 @@ func demoEnv(base func(string) (string, bool), srv *stravasim.Server, dataDir st
 	}
 }
 
+// demoKeychainService keeps the demo's keychain items apart from real ones.
+func demoKeychainService(base string) string {
+	if base == "" {
+		base = app.KeychainService
+	}
+	return base + "-demo"
+}
+
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "demo")
 	n := fs.Int("activities", 3000, "number of simulated activities")
@@ -99,7 +107,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	demo := *e
 	demo.lookup = demoEnv(e.lookup, srv, filepath.Join(base.DataDir, "demo"), port)
-	demo.appOptions.KeychainService = app.KeychainService + "-demo"
+	demo.appOptions.KeychainService = demoKeychainService(e.appOptions.KeychainService)
 	demo.appOptions.OpenBrowser = app.VisitURL
 	a, release, err := demo.open()
 	if err != nil {

@@ -1,0 +1,350 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"image"
+	_ "image/png"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/owtray/owtray/app/secrets"
+	"github.com/owtray/owtray/app/secrets/secretstest"
+)
+
+// requireDesktop skips without an X display and a session bus, or fails
+// when OWTRAY_REQUIRE_DESKTOP=1 (make test sets it).
+func requireDesktop(t *testing.T) {
+	t.Helper()
+	var missing []string
+	for _, v := range []string{"DISPLAY", "DBUS_SESSION_BUS_ADDRESS"} {
+		if os.Getenv(v) == "" {
+			missing = append(missing, v)
+		}
+	}
+	for _, tool := range []string{"import", "xdotool"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	if os.Getenv("OWTRAY_REQUIRE_DESKTOP") == "1" {
+		t.Fatalf("desktop session required (OWTRAY_REQUIRE_DESKTOP=1) but missing: %v", missing)
+	}
+	t.Skipf("no desktop session (run under `make test`): missing %v", missing)
+}
+
+// demoProcess is a running `owtray demo` with its window and tray.
+type demoProcess struct {
+	cmd     *exec.Cmd
+	simURL  string
+	dataDir string
+	env     []string
+}
+
+func startDemo(t *testing.T, bin string, args ...string) *demoProcess {
+	t.Helper()
+	service := secretstest.NewService(t)
+	t.Cleanup(func() { _ = secrets.New(secrets.OSKeyring{}, demoKeychainService(service)).DeleteAll() })
+	d := &demoProcess{dataDir: t.TempDir()}
+	d.env = append(os.Environ(), "OWTRAY_DATA_DIR="+d.dataDir, EnvKeychainService+"="+service, "LANG=en_US.UTF-8")
+	d.cmd = exec.Command(bin, append([]string{"demo", "--upload-every", "0"}, args...)...)
+	d.cmd.Env = d.env
+	d.cmd.Stderr = os.Stderr
+	out, err := d.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if d.cmd.ProcessState == nil {
+			_ = d.cmd.Process.Kill()
+			_ = d.cmd.Wait()
+		}
+	})
+	urlRE := regexp.MustCompile(`simulated Strava at (http://\S+)`)
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
+			d.simURL = m[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, out)
+	if d.simURL == "" {
+		t.Fatal("demo did not print the simulator URL")
+	}
+	return d
+}
+
+// status asks the running demo (forwarded over its IPC socket).
+func (d *demoProcess) status(t *testing.T, bin string) map[string]any {
+	t.Helper()
+	cmd := exec.Command(bin, "status", "--json")
+	cmd.Env = append(d.env, "OWTRAY_DATA_DIR="+filepath.Join(d.dataDir, "demo"))
+	out, err := cmd.Output()
+	if err != nil {
+		return nil
+	}
+	var st map[string]any
+	_ = json.Unmarshal(out, &st)
+	return st
+}
+
+func (d *demoProcess) simRequests(t *testing.T) int {
+	t.Helper()
+	resp, err := http.Get(d.simURL + "/_sim/requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Total int `json:"total"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	return r.Total
+}
+
+func (d *demoProcess) stop(t *testing.T) {
+	t.Helper()
+	start := time.Now()
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- d.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("demo exited with %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Errorf("demo did not stop within 15 s of SIGTERM")
+	}
+	t.Logf("stopped in %s", time.Since(start).Round(time.Millisecond))
+}
+
+func waitUntil(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// screenshot saves the X root window and returns how many distinct colours
+// the area of the window holds (a blank or black screen has one or two).
+func screenshot(t *testing.T, path string) int {
+	t.Helper()
+	if out, err := exec.Command("import", "-window", "root", path).CombinedOutput(); err != nil {
+		t.Fatalf("import: %v %s", err, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	colours := map[[3]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+		}
+	}
+	return len(colours)
+}
+
+// TestDemoWindowAndTray starts the real binary as `owtray demo` under Xvfb:
+// the window renders the activity list, the tray's StatusNotifierItem is
+// registered with the watcher, its dbusmenu has the items, and clicking
+// "Sync now" over D-Bus makes the app sync.
+func TestDemoWindowAndTray(t *testing.T) {
+	requireDesktop(t)
+	bin := binary(t)
+	d := startDemo(t, bin, "--activities", "1500")
+	waitUntil(t, "the demo's import", 60*time.Second, func() bool {
+		st := d.status(t, bin)
+		n, _ := st["activities"].(float64)
+		return n == 1500
+	})
+	time.Sleep(time.Second) // let the list redraw after the import
+	shot := filepath.Join(t.TempDir(), "demo.png")
+	if n := screenshot(t, shot); n < 50 {
+		t.Fatalf("the screen has %d colours: the window did not render", n)
+	}
+	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
+		saveDocScreenshots(t, dir, shot)
+	}
+
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	service := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", d.cmd.Process.Pid)
+	waitUntil(t, "the tray item to register", 20*time.Second, func() bool {
+		v, err := conn.Object("org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher").GetProperty("org.kde.StatusNotifierWatcher.RegisteredStatusNotifierItems")
+		if err != nil {
+			return false
+		}
+		var owner string
+		if err := conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, service).Store(&owner); err != nil {
+			return false
+		}
+		items, _ := v.Value().([]string)
+		for _, it := range items {
+			// The watcher records the item's bus name, with or without its path.
+			if name, _, _ := strings.Cut(it, "/"); name == owner || name == service {
+				return true
+			}
+		}
+		return false
+	})
+	item := conn.Object(service, "/StatusNotifierItem")
+	mv, err := item.GetProperty("org.kde.StatusNotifierItem.Menu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	menu := conn.Object(service, mv.Value().(dbus.ObjectPath))
+	labels := menuLabels(t, menu)
+	for _, want := range []string{"Open owtray", "Sync now", "Quit"} {
+		if _, ok := labels[want]; !ok {
+			t.Fatalf("tray menu lacks %q: %v", want, labels)
+		}
+	}
+	// Wait for the start-up sync and detail back-fill to go quiet, so the
+	// requests after the click are the click's.
+	var before int
+	waitUntil(t, "the background sync to go quiet", 60*time.Second, func() bool {
+		before = d.simRequests(t)
+		time.Sleep(1500 * time.Millisecond)
+		return d.simRequests(t) == before
+	})
+	if call := menu.Call("com.canonical.dbusmenu.Event", 0, labels["Sync now"], "clicked", dbus.MakeVariant(""), uint32(0)); call.Err != nil {
+		t.Fatal(call.Err)
+	}
+	waitUntil(t, "a sync after clicking Sync now", 20*time.Second, func() bool { return d.simRequests(t) > before })
+	d.stop(t)
+}
+
+// menuLabels reads the dbusmenu layout: label → item id. Labels of items
+// whose text changes (progress) are matched by prefix.
+func menuLabels(t *testing.T, menu dbus.BusObject) map[string]int32 {
+	t.Helper()
+	var revision uint32
+	var layout struct {
+		ID       int32
+		Props    map[string]dbus.Variant
+		Children []dbus.Variant
+	}
+	if err := menu.Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{}).Store(&revision, &layout); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]int32{}
+	for _, c := range layout.Children {
+		fields, ok := c.Value().([]any)
+		if !ok || len(fields) < 2 {
+			continue
+		}
+		id, _ := fields[0].(int32)
+		props, _ := fields[1].(map[string]dbus.Variant)
+		label, _ := props["label"].Value().(string)
+		label = strings.ReplaceAll(label, "_", "")
+		if strings.HasPrefix(label, "Sync") {
+			label = "Sync now"
+		}
+		labels[label] = id
+	}
+	return labels
+}
+
+// saveDocScreenshots refreshes README's screenshots: the list (already
+// taken) and a detail view (the first row clicked).
+func saveDocScreenshots(t *testing.T, dir, listShot string) {
+	t.Helper()
+	copyFile(t, listShot, filepath.Join(dir, "screenshot-list.png"))
+	if out, err := exec.Command("xdotool", "mousemove", "300", "190", "click", "1").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool: %v %s", err, out)
+	}
+	time.Sleep(2 * time.Second)
+	screenshot(t, filepath.Join(dir, "screenshot-detail.png"))
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSetupScreenRenders starts the real app with no Strava app configured:
+// the window shows the setup form.
+func TestSetupScreenRenders(t *testing.T) {
+	requireDesktop(t)
+	bin := binary(t)
+	service := secretstest.NewService(t)
+	dataDir := t.TempDir()
+	cmd := exec.Command(bin)
+	cmd.Dir = t.TempDir() // no ./.env
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "DISPLAY=" + os.Getenv("DISPLAY"),
+		"DBUS_SESSION_BUS_ADDRESS=" + os.Getenv("DBUS_SESSION_BUS_ADDRESS"), "LANG=en_US.UTF-8",
+		"OWTRAY_DATA_DIR=" + dataDir, EnvKeychainService + "=" + service,
+		"STRAVA_REDIRECT_URI=http://127.0.0.1:" + fmt.Sprint(mustFreePort(t)) + "/api/v1/oauth/strava/callback"}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	shot := filepath.Join(t.TempDir(), "setup.png")
+	waitUntil(t, "the setup window", 30*time.Second, func() bool {
+		out, _ := exec.Command("xdotool", "search", "--name", "^owtray$").Output()
+		return len(strings.TrimSpace(string(out))) > 0
+	})
+	time.Sleep(2 * time.Second)
+	if n := screenshot(t, shot); n < 20 {
+		t.Fatalf("the screen has %d colours: the setup window did not render", n)
+	}
+	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
+		copyFile(t, shot, filepath.Join(dir, "screenshot-setup.png"))
+	}
+}
+
+func mustFreePort(t *testing.T) int {
+	t.Helper()
+	p, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
