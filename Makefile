@@ -6,11 +6,12 @@
 GO        ?= go
 BIN       := bin/owtray
 BUILD_DEPS := gcc pkg-config xorg-dev libgl1-mesa-dev
-TEST_DEPS  := $(BUILD_DEPS) xvfb xauth dbus dbus-x11 gnome-keyring imagemagick haskell-status-notifier-item-utils
+TEST_DEPS  := $(BUILD_DEPS) xvfb xauth xdotool dbus dbus-x11 gnome-keyring imagemagick haskell-status-notifier-item-utils
 SESSION   := .ci/desktop-session
-BENCH_PKGS := ./app/store/ ./sync/... ./ui/...
+FUZZTIME  ?= 20s
+BENCH_PKGS := ./app/store/ ./sync/engine/ ./sync/webhook/ ./ui/ ./app/cli/
 
-.PHONY: run build test vet bench deps-build deps-test clean
+.PHONY: run build test bench screenshots deps-build deps-test clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -28,9 +29,14 @@ deps-test:
 # unlocked gnome-keyring, a status-notifier watcher and a virtual X display.
 test: deps-test
 	$(SESSION) sh -c '$(GO) vet ./... && OWTRAY_REQUIRE_KEYRING=1 OWTRAY_REQUIRE_DESKTOP=1 $(GO) test -race -timeout 25m ./...'
+	$(GO) test -run '^$$' -fuzz '^FuzzParseEvent$$' -fuzztime $(FUZZTIME) ./sync/webhook/
 
 bench: deps-test
-	$(SESSION) sh -c '$(GO) test -run "^$$" -bench . -benchmem -benchtime 3x $(BENCH_PKGS)'
+	$(SESSION) sh -c '$(GO) test -run "^$$" -bench . -benchtime 3x $(BENCH_PKGS)'
+
+# Regenerates README's screenshots (docs/*.png) from the real app under Xvfb.
+screenshots: deps-test
+	$(SESSION) sh -c 'OWTRAY_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run "TestDemoWindowAndTray|TestSetupScreenRenders" ./app/cli/'
 
 clean:
 	rm -rf bin

@@ -39,6 +39,7 @@ type activitiesScreen struct {
 	sportsRun        latest
 	muted            bool // inputs are being reset; apply once afterwards
 	content          fyne.CanvasObject
+	onFirstRows      func() // called once, when rows are first shown
 }
 
 func newActivitiesScreen(lib Library, w worker, units func() Units, onSelect func(store.Activity)) *activitiesScreen {
@@ -147,6 +148,10 @@ func (s *activitiesScreen) render() {
 		s.count.SetText("")
 	}
 	s.list.Refresh()
+	if s.onFirstRows != nil && s.rows.state == stateReady && s.rows.len() > 0 {
+		s.onFirstRows()
+		s.onFirstRows = nil
+	}
 }
 
 func (s *activitiesScreen) updateRow(id widget.ListItemID, row *fyne.Container) {

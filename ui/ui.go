@@ -25,16 +25,20 @@ type Options struct {
 	Icon fyne.Resource
 	// Logger receives failures the user is shown too; nil: slog.Default().
 	Logger *slog.Logger
+	// OnFirstRows, when set, is called once on the UI goroutine when the
+	// activity list first shows rows (for the cold-start benchmark).
+	OnFirstRows func()
 }
 
 // UI is the window and the tray menu of one running app.
 type UI struct {
-	app    fyne.App
-	be     Backend
-	log    *slog.Logger
-	w      worker
-	cancel context.CancelFunc
-	closed atomic.Bool
+	onFirstRows func()
+	app         fyne.App
+	be          Backend
+	log         *slog.Logger
+	w           worker
+	cancel      context.CancelFunc
+	closed      atomic.Bool
 
 	win      fyne.Window
 	tray     *trayMenu
@@ -68,7 +72,7 @@ func New(a fyne.App, be Backend, opts Options) *UI {
 // pass a queue they drain themselves.
 func newUI(a fyne.App, be Backend, opts Options, do func(func())) *UI {
 	ctx, cancel := context.WithCancel(context.Background())
-	u := &UI{app: a, be: be, log: opts.Logger, cancel: cancel}
+	u := &UI{app: a, be: be, log: opts.Logger, cancel: cancel, onFirstRows: opts.OnFirstRows}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -107,6 +111,7 @@ func (u *UI) build() {
 	u.setup = newSetupScreen(u.be, u.w, u.showMain, u.leaveSetup)
 	u.detail = newDetailPanel(u.be, u.w, units, u.openURL, u.saveAs)
 	u.list = newActivitiesScreen(u.be, u.w, units, u.detail.show)
+	u.list.onFirstRows = u.onFirstRows
 	u.settings = newSettingsScreen(u.be, u.be, u.w, u.win, u.settingsSaved, func() { u.showSetup(true) })
 
 	split := container.NewHSplit(u.list.content, u.detail.content)

@@ -28,15 +28,21 @@ import (
 // profile is one user's setup against a simulated Strava: environment,
 // data dir and a keychain service of its own.
 type profile struct {
-	t       *testing.T
+	t       testing.TB
 	sim     *stravasim.Server
 	env     map[string]string
 	dataDir string
 }
 
-func newProfile(t *testing.T, activities int) *profile {
+func newProfile(t testing.TB, activities int) *profile {
 	t.Helper()
-	srv, err := stravasim.Start(stravasim.Config{Activities: activities, Seed: 3, ClientID: simClientID, ClientSecret: simClientSecret})
+	return newProfileWith(t, stravasim.Config{Activities: activities})
+}
+
+func newProfileWith(t testing.TB, simCfg stravasim.Config) *profile {
+	t.Helper()
+	simCfg.Seed, simCfg.ClientID, simCfg.ClientSecret = 3, simClientID, simClientSecret
+	srv, err := stravasim.Start(simCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,6 +267,11 @@ func binary(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
+	return binaryFor(t)
+}
+
+func binaryFor(t testing.TB) string {
+	t.Helper()
 	built.once.Do(func() {
 		if built.dir, built.err = os.MkdirTemp("", "owtray-clitest-"); built.err != nil {
 			return

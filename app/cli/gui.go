@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -15,6 +17,12 @@ import (
 	"github.com/owtray/owtray/assets"
 	"github.com/owtray/owtray/ui"
 )
+
+// EnvStartupProbe makes the window report when it first shows activity rows
+// ("1"), and quit then ("quit"): used by the cold-start benchmark.
+const EnvStartupProbe = "OWTRAY_STARTUP_PROBE"
+
+const startupProbeLine = "owtray: first rows shown"
 
 func runGUI(ctx context.Context, e *env, args []string) error {
 	if err := parse(flags(e, "gui"), args, 0); err != nil {
@@ -45,7 +53,19 @@ func showDesktop(ctx context.Context, e *env, a *app.App, opts desktop.Options) 
 		}
 		be = desktop.New(a, opts)
 	}
-	u := ui.New(fa, be, ui.Options{Icon: assets.Icon, Logger: e.log})
+	uiOpts := ui.Options{Icon: assets.Icon, Logger: e.log}
+	if probe, ok := e.lookup(EnvStartupProbe); ok && probe != "" {
+		// The cold-start benchmark waits for this line (and may ask to quit).
+		uiOpts.OnFirstRows = func() {
+			fmt.Fprintf(e.stdio.Err, "%s peak_rss_kb=%d\n", startupProbeLine, peakRSSKB())
+			if probe == "quit" {
+				// A benchmark run: leave at once. (Quitting the GL driver
+				// while X still delivers pointer events can crash Fyne 2.7.)
+				os.Exit(0)
+			}
+		}
+	}
+	u := ui.New(fa, be, uiOpts)
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 1)
@@ -82,4 +102,19 @@ func restartAsDemo(context.Context) error {
 	}
 	go func() { _ = cmd.Wait() }()
 	return nil
+}
+
+// peakRSSKB is the process's peak resident set (VmHWM) on Linux, else 0.
+func peakRSSKB() int {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return kb
+		}
+	}
+	return 0
 }
