@@ -40,7 +40,7 @@ type instanceState struct {
 	flow     *auth.Flow
 	tunnel   tunnel.State
 	subErr   string
-	syncing  bool
+	syncing  int // syncs running or waiting
 	progress engine.Progress
 	worker   *webhook.Worker
 	handler  *webhook.Handler

@@ -82,7 +82,7 @@ func (a *App) Status(_ context.Context) (Status, error) {
 	}
 	a.rt.mu.Lock()
 	defer a.rt.mu.Unlock()
-	st.Syncing, st.Progress = a.rt.syncing, a.rt.progress
+	st.Syncing, st.Progress = a.rt.syncing > 0, a.rt.progress
 	st.Webhooks.Mode = "not running"
 	if a.rt.serving {
 		t := a.rt.tunnel

@@ -14,13 +14,14 @@ import (
 // SyncOptions select what Sync does.
 type SyncOptions = engine.Options
 
-// Sync brings the local activities up to date with Strava.
+// Sync brings the local activities up to date with Strava; when a sync is
+// already running (the background one) it waits for it and then syncs.
 func (a *App) Sync(ctx context.Context, opts SyncOptions) (engine.Report, error) {
 	if _, err := a.tokens.Token(); err != nil {
 		return engine.Report{}, err
 	}
 	a.setSyncing(true)
-	rep, err := a.engine.Sync(ctx, opts)
+	rep, err := a.engine.SyncAfterRunning(ctx, opts)
 	a.setSyncing(false)
 	a.events.publish(Event{Kind: EventActivities})
 	return rep, err
@@ -88,9 +89,14 @@ func (a *App) GPXTracks(ctx context.Context, acts []store.Activity) ([]export.Tr
 	return tracks, nil
 }
 
+// setSyncing counts the syncs running or waiting to run.
 func (a *App) setSyncing(on bool) {
 	a.rt.mu.Lock()
-	a.rt.syncing = on
+	if on {
+		a.rt.syncing++
+	} else {
+		a.rt.syncing--
+	}
 	a.rt.progress = engine.Progress{}
 	a.rt.mu.Unlock()
 	a.events.publish(Event{Kind: EventStatus})

@@ -141,8 +141,17 @@ func run(ctx context.Context, e *env, args []string) int {
 		printUsage(e.stdio.Err, cmds)
 		return ExitUsage
 	}
+	if e.shared == nil && forwardable(name) {
+		// A running instance owns the database: hand the command over at
+		// once instead of waiting for the database lock to time out.
+		if cfg, err := e.loadConfig(); err == nil && ipc.Alive(ipc.SocketPath(cfg.DataDir)) {
+			if code, err := e.forward(ctx, args); err == nil {
+				return code
+			}
+		}
+	}
 	err := c.run(ctx, e, rest)
-	if errors.Is(err, store.ErrInUse) && e.shared == nil {
+	if errors.Is(err, store.ErrInUse) && e.shared == nil && forwardable(name) {
 		code, ferr := e.forward(ctx, args)
 		if ferr == nil {
 			return code
@@ -162,6 +171,16 @@ func run(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stdio.Err, "owtray %s: %s\n", name, err)
 		return ExitFailure
 	}
+}
+
+// forwardable says whether a command goes to the running instance when
+// there is one (the simulator and the demo have data of their own).
+func forwardable(name string) bool {
+	switch name {
+	case "simulate", "demo", "version":
+		return false
+	}
+	return true
 }
 
 func printUsage(w io.Writer, cmds map[string]command) {

@@ -347,4 +347,3 @@ func mustFreePort(t *testing.T) int {
 	}
 	return p
 }
-

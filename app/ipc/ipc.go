@@ -61,8 +61,7 @@ func Listen(path string, run Runner, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
-		c.Close()
+	if Alive(path) {
 		return nil, fmt.Errorf("another owtray instance is running (%s answers)", path)
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -162,6 +161,16 @@ func (s streamWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// Alive reports whether an instance answers on path.
+func Alive(path string) bool {
+	c, err := net.DialTimeout("unix", path, 200*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 // Forward runs args in the instance listening on path, copying its output

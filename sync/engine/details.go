@@ -28,10 +28,10 @@ func (e *Engine) detailBudget() int {
 // Backfill fetches detailed activities, newest first, within the budget
 // (and at most limit when limit > 0). It returns how many it fetched.
 func (e *Engine) Backfill(ctx context.Context, limit int) (int, error) {
-	if !e.running.TryLock() {
+	if !e.tryAcquire() {
 		return 0, ErrAlreadyRunning
 	}
-	defer e.running.Unlock()
+	defer e.release()
 	var rep Report
 	return e.backfill(ctx, limit, &rep)
 }

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -62,7 +61,7 @@ type Engine struct {
 	store  *store.Store
 	cfg    Config
 
-	running  sync.Mutex // held by Sync and Backfill
+	running  chan struct{} // a one-slot semaphore held by Sync and Backfill
 	lookBack atomic.Int64
 }
 
@@ -90,7 +89,7 @@ func New(client Client, st *store.Store, cfg Config) *Engine {
 	if cfg.Progress == nil {
 		cfg.Progress = func(Progress) {}
 	}
-	e := &Engine{client: client, store: st, cfg: cfg}
+	e := &Engine{client: client, store: st, cfg: cfg, running: make(chan struct{}, 1)}
 	e.lookBack.Store(int64(cfg.LookBack))
 	return e
 }
@@ -137,10 +136,37 @@ func (r *Report) add(u store.UpsertResult) {
 // page it fetched and returns an error matching strava.ErrRateLimited whose
 // message says when it can resume; the next Sync continues where it stopped.
 func (e *Engine) Sync(ctx context.Context, opts Options) (rep Report, err error) {
-	if !e.running.TryLock() {
+	if !e.tryAcquire() {
 		return Report{}, ErrAlreadyRunning
 	}
-	defer e.running.Unlock()
+	defer e.release()
+	return e.sync(ctx, opts)
+}
+
+// SyncAfterRunning is Sync, but when a sync is running it waits for it to
+// end (or ctx) and then syncs: what a user who asks for a sync expects.
+func (e *Engine) SyncAfterRunning(ctx context.Context, opts Options) (Report, error) {
+	select {
+	case e.running <- struct{}{}:
+	case <-ctx.Done():
+		return Report{}, ctx.Err()
+	}
+	defer e.release()
+	return e.sync(ctx, opts)
+}
+
+func (e *Engine) tryAcquire() bool {
+	select {
+	case e.running <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (e *Engine) release() { <-e.running }
+
+func (e *Engine) sync(ctx context.Context, opts Options) (rep Report, err error) {
 	started := e.cfg.Now()
 	defer func() {
 		rep.Elapsed = e.cfg.Now().Sub(started)
