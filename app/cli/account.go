@@ -16,20 +16,17 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	a, release, err := e.open()
-	if err != nil {
-		return err
-	}
-	defer release()
-	res, err := a.Login(ctx, loginOptions(e, *noBrowser, *replace))
-	if err != nil {
-		return err
-	}
-	for _, w := range res.Warnings {
-		fmt.Fprintf(e.stdio.Err, "warning: %s\n", w)
-	}
-	fmt.Fprintf(e.stdio.Out, "Connected as %s (athlete %d)\n", res.Token.AthleteName, res.Token.AthleteID)
-	return nil
+	return e.withApp(func(a *app.App) error {
+		res, err := a.Login(ctx, loginOptions(e, *noBrowser, *replace))
+		if err != nil {
+			return err
+		}
+		for _, w := range res.Warnings {
+			fmt.Fprintf(e.stdio.Err, "warning: %s\n", w)
+		}
+		fmt.Fprintf(e.stdio.Out, "Connected as %s (athlete %d)\n", res.Token.AthleteName, res.Token.AthleteID)
+		return nil
+	})
 }
 
 func runLogout(ctx context.Context, e *env, args []string) error {
@@ -38,28 +35,25 @@ func runLogout(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	a, release, err := e.open()
-	if err != nil {
-		return err
-	}
-	defer release()
-	rep, err := a.Logout(ctx, *wipe)
-	if err != nil {
-		return err
-	}
-	switch {
-	case rep.Revoked:
-		fmt.Fprintln(e.stdio.Out, "Revoked owtray's access at Strava.")
-	default:
-		fmt.Fprintf(e.stdio.Out, "Could not revoke access at Strava (%v); revoke it at https://www.strava.com/settings/apps if needed.\n", rep.RevokeError)
-	}
-	fmt.Fprintln(e.stdio.Out, "Removed the tokens from the OS keychain.")
-	if rep.Wiped {
-		fmt.Fprintln(e.stdio.Out, "Deleted the local activities.")
-	} else {
-		fmt.Fprintln(e.stdio.Out, "Local activities kept (use --wipe to delete them).")
-	}
-	return nil
+	return e.withApp(func(a *app.App) error {
+		rep, err := a.Logout(ctx, *wipe)
+		if err != nil {
+			return err
+		}
+		switch {
+		case rep.Revoked:
+			fmt.Fprintln(e.stdio.Out, "Revoked owtray's access at Strava.")
+		default:
+			fmt.Fprintf(e.stdio.Out, "Could not revoke access at Strava (%v); revoke it at https://www.strava.com/settings/apps if needed.\n", rep.RevokeError)
+		}
+		fmt.Fprintln(e.stdio.Out, "Removed the tokens from the OS keychain.")
+		if rep.Wiped {
+			fmt.Fprintln(e.stdio.Out, "Deleted the local activities.")
+		} else {
+			fmt.Fprintln(e.stdio.Out, "Local activities kept (use --wipe to delete them).")
+		}
+		return nil
+	})
 }
 
 func runStatus(ctx context.Context, e *env, args []string) error {
@@ -68,12 +62,9 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	a, release, err := e.open()
-	if err != nil {
-		return err
-	}
-	defer release()
-	return printStatus(ctx, e, a, *asJSON)
+	return e.withApp(func(a *app.App) error {
+		return printStatus(ctx, e, a, *asJSON)
+	})
 }
 
 func printStatus(ctx context.Context, e *env, a *app.App, asJSON bool) error {

@@ -242,6 +242,16 @@ func (e *env) open() (*app.App, func(), error) {
 	}, nil
 }
 
+// withApp runs fn with the app (see open) and releases it afterwards.
+func (e *env) withApp(fn func(*app.App) error) error {
+	a, release, err := e.open()
+	if err != nil {
+		return err
+	}
+	defer release()
+	return fn(a)
+}
+
 // forward hands the command to the running instance that holds the
 // database. It is used when opening the database found it in use.
 func (e *env) forward(ctx context.Context, args []string) (int, error) {

@@ -27,12 +27,9 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	a, release, err := e.open()
-	if err != nil {
-		return err
-	}
-	defer release()
-	return syncWithProgress(ctx, e, a, app.SyncOptions{Full: *full, Details: *details})
+	return e.withApp(func(a *app.App) error {
+		return syncWithProgress(ctx, e, a, app.SyncOptions{Full: *full, Details: *details})
+	})
 }
 
 // syncWithProgress runs a sync, showing its progress on stderr.
@@ -190,29 +187,26 @@ func runList(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, release, err := e.open()
-	if err != nil {
-		return err
-	}
-	defer release()
-	acts, err := a.Activities(q)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSONArray(e.stdio.Out, acts)
-	}
-	if len(acts) == 0 {
-		fmt.Fprintln(e.stdio.Err, "No activities match.")
-		return nil
-	}
-	tw := tabwriter.NewWriter(e.stdio.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tDATE\tNAME\tSPORT\tDISTANCE\tMOVING\tELEV GAIN")
-	for _, act := range acts {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.2f km\t%s\t%.0f m\n", act.ID, act.StartDateLocal.Format("2006-01-02 15:04"),
-			oneLine(act.Name), act.SportType, act.Distance/1000, formatDuration(act.MovingTime), act.TotalElevationGain)
-	}
-	return tw.Flush()
+	return e.withApp(func(a *app.App) error {
+		acts, err := a.Activities(q)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSONArray(e.stdio.Out, acts)
+		}
+		if len(acts) == 0 {
+			fmt.Fprintln(e.stdio.Err, "No activities match.")
+			return nil
+		}
+		tw := tabwriter.NewWriter(e.stdio.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tDATE\tNAME\tSPORT\tDISTANCE\tMOVING\tELEV GAIN")
+		for _, act := range acts {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.2f km\t%s\t%.0f m\n", act.ID, act.StartDateLocal.Format("2006-01-02 15:04"),
+				oneLine(act.Name), act.SportType, act.Distance/1000, formatDuration(act.MovingTime), act.TotalElevationGain)
+		}
+		return tw.Flush()
+	})
 }
 
 func runShow(_ context.Context, e *env, args []string) error {
@@ -228,23 +222,20 @@ func runShow(_ context.Context, e *env, args []string) error {
 	if err != nil || id <= 0 {
 		return usagef("activity ID %q is not a positive number", fs.Arg(0))
 	}
-	a, release, err := e.open()
-	if err != nil {
-		return err
-	}
-	defer release()
-	act, err := a.Activity(id)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no activity %d stored here (run `owtray sync`?)", id)
-	}
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		_, err := e.stdio.Out.Write(append(indentJSON(app.RawJSON(act)), '\n'))
-		return err
-	}
-	return printActivity(e.stdio.Out, act)
+	return e.withApp(func(a *app.App) error {
+		act, err := a.Activity(id)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no activity %d stored here (run `owtray sync`?)", id)
+		}
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			_, err := e.stdio.Out.Write(append(indentJSON(app.RawJSON(act)), '\n'))
+			return err
+		}
+		return printActivity(e.stdio.Out, act)
+	})
 }
 
 func printActivity(w io.Writer, act store.Activity) error {

@@ -122,21 +122,25 @@ func (d *demoProcess) simRequests(t *testing.T) int {
 	return r.Total
 }
 
-func (d *demoProcess) stop(t *testing.T) {
+func (d *demoProcess) stop(t *testing.T) { stopGracefully(t, d.cmd, 15*time.Second) }
+
+// stopGracefully sends SIGTERM and fails the test unless the process exits
+// cleanly within limit.
+func stopGracefully(t *testing.T, cmd *exec.Cmd, limit time.Duration) {
 	t.Helper()
 	start := time.Now()
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
-	go func() { done <- d.cmd.Wait() }()
+	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Errorf("demo exited with %v", err)
+			t.Errorf("%s exited with %v", cmd.Args[1], err)
 		}
-	case <-time.After(15 * time.Second):
-		t.Errorf("demo did not stop within 15 s of SIGTERM")
+	case <-time.After(limit):
+		t.Fatalf("%s did not stop within %s of SIGTERM", cmd.Args[1], limit)
 	}
-	t.Logf("stopped in %s", time.Since(start).Round(time.Millisecond))
+	t.Logf("%s stopped in %s", cmd.Args[1], time.Since(start).Round(time.Millisecond))
 }
 
 func waitUntil(t *testing.T, what string, limit time.Duration, cond func() bool) {

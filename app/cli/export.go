@@ -32,41 +32,38 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, release, err := e.open()
-	if err != nil {
-		return err
-	}
-	defer release()
-	acts, err := selectActivities(a, q, *id)
-	if err != nil {
-		return err
-	}
-	write := func(w io.Writer) error {
-		switch *format {
-		case "csv":
-			return export.CSV(w, acts)
-		case "json":
-			return export.JSON(w, acts)
-		default:
-			tracks, err := a.GPXTracks(ctx, acts)
-			if err != nil {
-				return fmt.Errorf("loading routes (%d of %d ready): %w", len(tracks), len(acts), err)
-			}
-			skipped, err := export.GPX(w, tracks)
-			if len(skipped) > 0 && err == nil {
-				fmt.Fprintf(e.stdio.Err, "%d activities have no GPS route and were left out\n", len(skipped))
-			}
+	return e.withApp(func(a *app.App) error {
+		acts, err := selectActivities(a, q, *id)
+		if err != nil {
 			return err
 		}
-	}
-	if *out == "" {
-		return write(e.stdio.Out)
-	}
-	if err := app.WriteFileAtomic(*out, write); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdio.Err, "Exported %d activities to %s\n", len(acts), *out)
-	return nil
+		write := func(w io.Writer) error {
+			switch *format {
+			case "csv":
+				return export.CSV(w, acts)
+			case "json":
+				return export.JSON(w, acts)
+			default:
+				tracks, err := a.GPXTracks(ctx, acts)
+				if err != nil {
+					return fmt.Errorf("loading routes (%d of %d ready): %w", len(tracks), len(acts), err)
+				}
+				skipped, err := export.GPX(w, tracks)
+				if len(skipped) > 0 && err == nil {
+					fmt.Fprintf(e.stdio.Err, "%d activities have no GPS route and were left out\n", len(skipped))
+				}
+				return err
+			}
+		}
+		if *out == "" {
+			return write(e.stdio.Out)
+		}
+		if err := app.WriteFileAtomic(*out, write); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdio.Err, "Exported %d activities to %s\n", len(acts), *out)
+		return nil
+	})
 }
 
 func selectActivities(a *app.App, q store.Query, id int64) ([]store.Activity, error) {

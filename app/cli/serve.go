@@ -16,15 +16,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if e.shared != nil {
 		return fmt.Errorf("owtray is already running")
 	}
-	a, release, err := e.open()
-	if err != nil {
-		return err
-	}
-	defer release()
-	fmt.Fprintf(e.stdio.Err, "owtray serve: listening on %s; Ctrl-C stops\n", a.Config().RedirectURI.Host)
-	cancel := a.Subscribe(statusPrinter(e.stdio.Err, a))
-	defer cancel()
-	return a.Run(ctx, app.RunOptions{Forward: RunShared(a, e.log, nil)})
+	return e.withApp(func(a *app.App) error {
+		fmt.Fprintf(e.stdio.Err, "owtray serve: listening on %s; Ctrl-C stops\n", a.Config().RedirectURI.Host)
+		cancel := a.Subscribe(statusPrinter(e.stdio.Err, a))
+		defer cancel()
+		return a.Run(ctx, app.RunOptions{Forward: RunShared(a, e.log, nil)})
+	})
 }
 
 // statusPrinter logs webhook state changes of a headless instance.
@@ -55,11 +52,6 @@ func runWebhook(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
 		return usagef("want subscribe, list or delete")
 	}
-	a, release, err := e.open()
-	if err != nil {
-		return err
-	}
-	defer release()
 	switch args[0] {
 	case "subscribe":
 		fs := flags(e, "webhook subscribe")
@@ -67,25 +59,31 @@ func runWebhook(ctx context.Context, e *env, args []string) error {
 		if err := parse(fs, args[1:], 0); err != nil {
 			return err
 		}
-		sub, err := a.WebhookSubscribe(ctx, *cb)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdio.Out, "Subscribed: id %d, callback %s\n", sub.ID, sub.CallbackURL)
+		return e.withApp(func(a *app.App) error {
+			sub, err := a.WebhookSubscribe(ctx, *cb)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdio.Out, "Subscribed: id %d, callback %s\n", sub.ID, sub.CallbackURL)
+			return nil
+		})
 	case "list":
 		if err := parse(flags(e, "webhook list"), args[1:], 0); err != nil {
 			return err
 		}
-		subs, err := a.WebhookList(ctx)
-		if err != nil {
-			return err
-		}
-		if len(subs) == 0 {
-			fmt.Fprintln(e.stdio.Out, "No webhook subscription.")
-		}
-		for _, s := range subs {
-			fmt.Fprintf(e.stdio.Out, "%d\t%s\tcreated %s\n", s.ID, s.CallbackURL, s.CreatedAt.Local().Format("2006-01-02 15:04"))
-		}
+		return e.withApp(func(a *app.App) error {
+			subs, err := a.WebhookList(ctx)
+			if err != nil {
+				return err
+			}
+			if len(subs) == 0 {
+				fmt.Fprintln(e.stdio.Out, "No webhook subscription.")
+			}
+			for _, s := range subs {
+				fmt.Fprintf(e.stdio.Out, "%d\t%s\tcreated %s\n", s.ID, s.CallbackURL, s.CreatedAt.Local().Format("2006-01-02 15:04"))
+			}
+			return nil
+		})
 	case "delete":
 		fs := flags(e, "webhook delete")
 		if err := parse(fs, args[1:], 1); err != nil {
@@ -93,17 +91,21 @@ func runWebhook(ctx context.Context, e *env, args []string) error {
 		}
 		var id int64
 		if fs.NArg() == 1 {
-			if id, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil || id <= 0 {
+			n, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+			if err != nil || n <= 0 {
 				return usagef("subscription ID %q is not a positive number", fs.Arg(0))
 			}
+			id = n
 		}
-		deleted, err := a.WebhookDelete(ctx, id)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdio.Out, "Deleted webhook subscription %d\n", deleted)
+		return e.withApp(func(a *app.App) error {
+			deleted, err := a.WebhookDelete(ctx, id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdio.Out, "Deleted webhook subscription %d\n", deleted)
+			return nil
+		})
 	default:
 		return usagef("unknown webhook command %q: want subscribe, list or delete", args[0])
 	}
-	return nil
 }

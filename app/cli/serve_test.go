@@ -134,17 +134,5 @@ func TestServeForwardsCommandsAndSurvivesKill9(t *testing.T) {
 		}
 	}
 
-	start := time.Now()
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve exit: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop within 10 s of SIGTERM")
-	}
-	t.Logf("serve stopped in %s", time.Since(start).Round(time.Millisecond))
+	stopGracefully(t, s.cmd, 10*time.Second)
 }
