@@ -15,6 +15,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 )
@@ -269,4 +270,13 @@ func (u *UI) settingsSaved(s Settings) {
 	u.prefs = s
 	u.list.redraw()
 	u.detail.redraw()
+}
+
+// ShowFatal tells the user why owtray cannot keep running (e.g. its port is
+// taken) and quits when they close the message. Call it on the UI goroutine.
+func (u *UI) ShowFatal(message string) {
+	u.ShowWindow()
+	d := dialog.NewInformation("owtray cannot run", message, u.win)
+	d.SetOnClosed(u.app.Quit)
+	d.Show()
 }

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 func TestWindowTitleAndScreens(t *testing.T) {
@@ -93,5 +94,23 @@ func TestCloseHidesWithTrayAndClosedUIIgnoresEvents(t *testing.T) {
 	h.pump.drain()
 	if h.ui.onSetup {
 		t.Error("a closed UI still applies events")
+	}
+}
+
+func TestShowFatalExplainsAndQuits(t *testing.T) {
+	h := newHarness(t, newFakeBackend(1))
+	h.ui.ShowFatal("listening on localhost:8000: address already in use")
+	overlay := h.ui.win.Canvas().Overlays().Top()
+	if overlay == nil {
+		t.Fatal("no dialog shown")
+	}
+	var texts []string
+	for _, o := range test.LaidOutObjects(overlay) {
+		if l, ok := o.(*widget.Label); ok {
+			texts = append(texts, l.Text)
+		}
+	}
+	if !strings.Contains(strings.Join(texts, " "), "address already in use") {
+		t.Fatalf("dialog texts %q", texts)
 	}
 }

@@ -72,8 +72,12 @@ func showDesktop(ctx context.Context, e *env, a *app.App, opts desktop.Options) 
 	go func() {
 		err := a.Run(runCtx, app.RunOptions{Forward: RunShared(a, e.log, func() { fyne.Do(u.ShowWindow) })})
 		done <- err
-		if err != nil || ctx.Err() != nil {
-			fyne.Do(fa.Quit) // the background part failed, or a signal asked to stop
+		switch {
+		case ctx.Err() != nil:
+			fyne.Do(fa.Quit) // a signal asked to stop
+		case err != nil:
+			e.log.Error("owtray cannot run", "err", err)
+			fyne.Do(func() { u.ShowFatal(err.Error()) })
 		}
 	}()
 	go func() {
