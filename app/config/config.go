@@ -131,9 +131,38 @@ func readEnvFile(path string) (envFile, bool, error) {
 	case errors.Is(err, os.ErrNotExist):
 		return envFile{}, false, nil
 	case err != nil:
-		return envFile{}, false, fmt.Errorf("reading %s: %w", path, err)
+		return envFile{}, false, envFileError(path, err)
 	}
 	return envFile{path: path, values: values}, true, nil
+}
+
+// ErrMalformedEnvFile is matched by errors.Is for a .env file that does not parse.
+var ErrMalformedEnvFile = errors.New("malformed .env file")
+
+// envFileError describes a .env parse error without quoting the file:
+// godotenv's messages echo the text around the problem, which may hold a
+// secret. It names the first line that does not parse on its own.
+func envFileError(path string, err error) error {
+	var pathErr *os.PathError
+	if errors.As(err, &pathErr) {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	raw, rerr := os.ReadFile(path)
+	if rerr != nil {
+		return fmt.Errorf("reading %s: %w", path, rerr)
+	}
+	problem := "it does not parse"
+	for i, line := range strings.Split(string(raw), "\n") {
+		if _, lerr := godotenv.Unmarshal(line); lerr != nil {
+			kind := "unexpected character in a variable name"
+			if strings.Contains(lerr.Error(), "unterminated") {
+				kind = "a quoted value is not closed"
+			}
+			problem = fmt.Sprintf("line %d: %s (expected NAME=value)", i+1, kind)
+			break
+		}
+	}
+	return fmt.Errorf("%w %s: %s", ErrMalformedEnvFile, path, problem)
 }
 
 // Load reads the configuration: the environment first, then ./.env, then

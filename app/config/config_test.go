@@ -132,9 +132,22 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestMalformedEnvFile(t *testing.T) {
-	_, err := fixture{localEnv: "STRAVA_CLIENT_ID='unterminated\n"}.load(t)
-	if err == nil || !strings.Contains(err.Error(), ".env") {
-		t.Fatalf("err = %v, want an error naming the .env file", err)
+	tests := []struct {
+		name, content, wantLine string
+	}{
+		{"unterminated quote", "STRAVA_CLIENT_ID=1\nSTRAVA_CLIENT_SECRET='s3cr3t-abc\n", "line 2"},
+		{"bad name", "# comment\nSTRAVA-CLIENT-SECRET=s3cr3t-abc\n", "line 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := fixture{localEnv: tt.content}.load(t)
+			if !errors.Is(err, ErrMalformedEnvFile) || !strings.Contains(err.Error(), ".env") || !strings.Contains(err.Error(), tt.wantLine) {
+				t.Fatalf("err = %v, want a malformed-.env error naming the file and %s", err, tt.wantLine)
+			}
+			if strings.Contains(err.Error(), "s3cr3t") {
+				t.Fatalf("the error quotes the file: %v", err)
+			}
+		})
 	}
 }
 
