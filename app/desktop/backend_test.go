@@ -1,0 +1,208 @@
+package desktop_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/config"
+	"github.com/owtray/owtray/app/desktop"
+	"github.com/owtray/owtray/app/secrets/secretstest"
+	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/stravasim"
+	"github.com/owtray/owtray/ui"
+)
+
+// newBackend is the window's backend on a real App against the simulator.
+func newBackend(t *testing.T, activities int, mod func(map[string]string)) (*desktop.Backend, *app.App, *stravasim.Server) {
+	t.Helper()
+	srv, err := stravasim.Start(stravasim.Config{Activities: activities, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	env := map[string]string{
+		config.EnvAPIURL: srv.APIURL(), config.EnvOAuthURL: srv.OAuthURL(),
+		config.EnvClientID: "12345", config.EnvClientSecret: "sim-client-secret",
+		config.EnvDataDir:     filepath.Join(t.TempDir(), "data"),
+		config.EnvRedirectURI: "http://127.0.0.1:" + port + config.CallbackPath,
+	}
+	if mod != nil {
+		mod(env)
+	}
+	cfg, err := config.Load(config.Options{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(cfg, app.Options{KeychainService: secretstest.NewService(t), OpenBrowser: app.VisitURL, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return desktop.New(a, desktop.Options{}), a, srv
+}
+
+func TestConnectSyncBrowseExport(t *testing.T) {
+	be, a, srv := newBackend(t, 250, nil)
+	if be.Status().Connected {
+		t.Fatal("connected before Connect")
+	}
+	events := make(chan ui.Event, 256)
+	cancel := be.Subscribe(func(e ui.Event) { events <- e })
+	defer cancel()
+	res, err := be.Connect(context.Background())
+	if err != nil || res.AthleteID != srv.Sim.AthleteID() {
+		t.Fatalf("connect: %+v %v", res, err)
+	}
+	if st := be.Status(); !st.Connected || st.Athlete == "" {
+		t.Fatalf("status after connect %+v", st)
+	}
+	if err := be.SyncNow(context.Background()); err != nil { // no running instance: syncs in place
+		t.Fatal(err)
+	}
+	sawChange := false
+	for len(events) > 0 {
+		if e := <-events; e.Kind == ui.EventActivitiesChanged {
+			sawChange = true
+		}
+	}
+	if !sawChange {
+		t.Error("no EventActivitiesChanged after a sync")
+	}
+	if st := be.Status(); st.Syncing || st.LastSync.IsZero() || st.RateLimit.Limit == 0 {
+		t.Errorf("status after sync %+v", st)
+	}
+
+	page, err := be.Activities(context.Background(), ui.Filter{Limit: 50})
+	if err != nil || len(page.Items) != 50 || page.Total != 250 {
+		t.Fatalf("page: %d items, total %d, %v", len(page.Items), page.Total, err)
+	}
+	last, err := be.Activities(context.Background(), ui.Filter{Limit: 50, Offset: 240})
+	if err != nil || len(last.Items) != 10 || last.Total != 250 {
+		t.Fatalf("last page: %d items, total %d, %v", len(last.Items), last.Total, err)
+	}
+	sports, err := be.Sports(context.Background())
+	if err != nil || len(sports) < 3 {
+		t.Fatalf("sports %v %v", sports, err)
+	}
+	sport := page.Items[0].SportType
+	bySport, _ := be.Activities(context.Background(), ui.Filter{Sport: sport})
+	for _, act := range bySport.Items {
+		if act.SportType != sport {
+			t.Fatalf("sport filter returned %s", act.SportType)
+		}
+	}
+
+	id := page.Items[0].ID
+	act, err := be.FetchDetails(context.Background(), id)
+	if err != nil || !act.HasDetail() {
+		t.Fatalf("fetch details: %v", err)
+	}
+	var buf bytes.Buffer
+	if err := be.Export(context.Background(), id, ui.ExportJSON, &buf); err != nil {
+		t.Fatal(err)
+	}
+	var exported []map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &exported); err != nil || len(exported) != 1 || exported[0]["id"] != float64(id) {
+		t.Fatalf("json export %v %s", err, buf.String())
+	}
+	if got := be.StravaURL(id); got != "https://www.strava.com/activities/"+strconv.FormatInt(id, 10) {
+		t.Errorf("strava url %s", got)
+	}
+
+	if err := be.Logout(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	st := be.Status()
+	if st.Connected || st.NeedsReconnect == "" {
+		t.Errorf("after logout without wipe the data stays and the window offers Reconnect: %+v", st)
+	}
+	if n, _ := a.CountActivities(store.Query{}); n != 250 {
+		t.Errorf("local data after logout: %d", n)
+	}
+}
+
+func TestConnectFailuresAreClassified(t *testing.T) {
+	tests := []struct {
+		name   string
+		mod    func(map[string]string)
+		sim    func(*stravasim.Sim)
+		reason ui.ConnectReason
+	}{
+		{"denied", nil, func(s *stravasim.Sim) { s.SetConsent(stravasim.Consent{Deny: true}) }, ui.ConnectDenied},
+		{"missing scope", nil, func(s *stravasim.Sim) {
+			s.SetConsent(stravasim.Consent{Refuse: []string{"activity:read", "activity:read_all"}})
+		}, ui.ConnectMissingScope},
+		{"bad client secret", func(env map[string]string) { env[config.EnvClientSecret] = "wrong" }, nil, ui.ConnectBadClientSecret},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			be, _, srv := newBackend(t, 1, tt.mod)
+			if tt.sim != nil {
+				tt.sim(srv.Sim)
+			}
+			_, err := be.Connect(context.Background())
+			var ce *ui.ConnectError
+			if !errors.As(err, &ce) || ce.Reason != tt.reason {
+				t.Fatalf("err = %#v, want reason %d", err, tt.reason)
+			}
+		})
+	}
+}
+
+func TestSetupAndSettings(t *testing.T) {
+	be, _, _ := newBackend(t, 1, func(env map[string]string) {
+		env[config.EnvClientID], env[config.EnvClientSecret] = "", ""
+	})
+	def := be.SetupDefaults()
+	if def.HasClientSecret || def.VerifyToken == "" {
+		t.Fatalf("defaults %+v", def)
+	}
+	bad := ui.SetupForm{ClientID: "x", ClientSecret: "short", CallbackURL: "http://insecure"}
+	fe := be.ValidateSetup(bad)
+	for _, f := range []ui.Field{ui.FieldClientID, ui.FieldClientSecret, ui.FieldCallbackURL} {
+		if fe[f] == "" {
+			t.Errorf("no message for %s: %v", f, fe)
+		}
+	}
+	var saveErr ui.FieldErrors
+	if err := be.SaveSetup(context.Background(), bad); !errors.As(err, &saveErr) || len(saveErr) != 3 {
+		t.Fatalf("save invalid: %v", err)
+	}
+	good := ui.SetupForm{ClientID: "12345", ClientSecret: "0123456789abcdef0123456789abcdef01234567", VerifyToken: def.VerifyToken}
+	if fe := be.ValidateSetup(good); len(fe) != 0 {
+		t.Fatalf("valid form refused: %v", fe)
+	}
+	if err := be.SaveSetup(context.Background(), good); err != nil {
+		t.Fatal(err)
+	}
+	if got := be.SetupDefaults(); !got.HasClientSecret || got.ClientID != "12345" || got.ClientSecret != "" {
+		t.Fatalf("after save %+v", got)
+	}
+
+	s := be.Settings()
+	s.Units, s.PollInterval, s.Notifications = ui.Imperial, 2*time.Hour, false
+	if err := be.SaveSettings(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if got := be.Settings(); got != s {
+		t.Fatalf("settings %+v, want %+v", got, s)
+	}
+	if err := be.SaveSettings(context.Background(), ui.Settings{PollInterval: time.Second}); err == nil {
+		t.Fatal("a 1-second poll interval was accepted")
+	}
+}
