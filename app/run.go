@@ -120,15 +120,17 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 			}
 		}()
 	}
-	launch("http server", func(ctx context.Context) error { return serveHTTP(ctx, ln, mux) })
-	launch("event worker", worker.Run)
+	var ipcServer *ipc.Server
 	if opts.Forward != nil {
-		srv, err := ipc.Listen(ipc.SocketPath(a.conf().DataDir), opts.Forward, a.log)
-		if err != nil {
+		if ipcServer, err = ipc.Listen(ipc.SocketPath(a.conf().DataDir), opts.Forward, a.log); err != nil {
 			return err
 		}
-		defer srv.Close()
-		launch("ipc", srv.Serve)
+		defer ipcServer.Close()
+	}
+	launch("http server", func(ctx context.Context) error { return serveHTTP(ctx, ln, mux) })
+	launch("event worker", worker.Run)
+	if ipcServer != nil {
+		launch("ipc", ipcServer.Serve)
 	}
 	launch("tunnel", func(ctx context.Context) error { return a.runTunnel(ctx, handler, opts) })
 	if !opts.NoPolling {
