@@ -127,7 +127,7 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 		}
 		defer ipcServer.Close()
 	}
-	launch("http server", func(ctx context.Context) error { return serveHTTP(ctx, ln, mux) })
+	launch("http server", func(ctx context.Context) error { return serveHTTP(ctx, ln, mux, a.log) })
 	launch("event worker", worker.Run)
 	if ipcServer != nil {
 		launch("ipc", ipcServer.Serve)

@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/owtray/owtray/app/tunnel"
 )
 
 // loopbackListen listens on host:port of the redirect URI, on loopback only:
@@ -31,28 +33,7 @@ func loopbackListen(ctx context.Context, hostport string) (net.Listener, error) 
 	return ln, nil
 }
 
-// serveHTTP serves h on ln until ctx ends, then shuts down gracefully.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		err := srv.Shutdown(shutdownCtx)
-		if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) {
-			return serveErr
-		}
-		return err
-	}
+// serveHTTP serves h on ln until ctx ends, then stops gracefully.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	return tunnel.Serve(ctx, ln, h, 5*time.Second, log)
 }

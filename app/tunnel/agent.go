@@ -172,7 +172,7 @@ func (t *tunnel) serveLive(ctx context.Context, ln ngrok.EndpointListener, w *wa
 	srvCtx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServer()
 	served := make(chan error, 1)
-	go func() { served <- serve(srvCtx, detach(ln), t.cfg.Handler, t.cfg.ShutdownTimeout, t.log) }()
+	go func() { served <- Serve(srvCtx, detach(ln), t.cfg.Handler, t.cfg.ShutdownTimeout, t.log) }()
 	stop := func() {
 		stopServer()
 		if err := <-served; err != nil {

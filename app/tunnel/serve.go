@@ -21,12 +21,13 @@ const (
 	maxHeaderBytes    = 16 << 10
 )
 
-// serve serves h on ln until ctx ends or ln fails. Then it stops accepting,
+// Serve serves h on ln until ctx ends or ln fails (the endpoint here, and
+// the app's loopback server, with the same timeouts). Then it stops accepting,
 // gives requests in flight up to grace to finish and closes what is left.
 // It returns nil after a clean stop asked for by ctx, the listener's error
 // when ln failed, and an error matching context.DeadlineExceeded when
 // requests had to be cut off.
-func serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, logger *slog.Logger) error {
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, logger *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,

@@ -73,7 +73,7 @@ func TestServe(t *testing.T) {
 			})
 			ctx, cancel := context.WithCancel(t.Context())
 			done := make(chan error, 1)
-			go func() { done <- serve(ctx, ln, h, grace, slog.New(slog.DiscardHandler)) }()
+			go func() { done <- Serve(ctx, ln, h, grace, slog.New(slog.DiscardHandler)) }()
 
 			base := "http://" + ln.Addr().String()
 			resp, err := http.Get(base + "/api/v1/strava/webhook")
@@ -126,7 +126,7 @@ func TestServeListenerFails(t *testing.T) {
 	ln := listenLocal(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(t.Context(), ln, http.NotFoundHandler(), time.Second, slog.New(slog.DiscardHandler))
+		done <- Serve(t.Context(), ln, http.NotFoundHandler(), time.Second, slog.New(slog.DiscardHandler))
 	}()
 	_ = ln.Close()
 	select {
