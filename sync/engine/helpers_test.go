@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"net/url"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -95,35 +93,14 @@ func newWorld(t testing.TB, o worldOptions) *world {
 	return w
 }
 
-// simToken runs Strava's OAuth code flow against the simulator over HTTP
-// (the browser leg without following the redirect) and returns the token.
+// simToken logs in to the simulator over HTTP and returns the token.
 func simToken(t testing.TB, srv *stravasim.Server, scope string) string {
 	t.Helper()
-	q := url.Values{"client_id": {"12345"}, "redirect_uri": {"http://127.0.0.1:9/cb"}, "response_type": {"code"}, "scope": {scope}, "state": {"s"}}
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.Get(srv.OAuthURL() + "/authorize?" + q.Encode())
+	tok, err := srv.Login(context.Background(), scope)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || loc.Query().Get("code") == "" {
-		t.Fatalf("authorize: %d %q %v", resp.StatusCode, resp.Header.Get("Location"), err)
-	}
-	resp, err = http.PostForm(srv.OAuthURL()+"/token", url.Values{
-		"client_id": {"12345"}, "client_secret": {"sim-client-secret"}, "code": {loc.Query().Get("code")}, "grant_type": {"authorization_code"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
-		t.Fatalf("token: %d %v", resp.StatusCode, err)
-	}
-	return tok.AccessToken
+	return tok
 }
 
 func (w *world) sync(opts engine.Options) engine.Report {

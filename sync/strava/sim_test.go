@@ -2,11 +2,9 @@ package strava_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -20,30 +18,14 @@ type fixedToken string
 func (f fixedToken) AccessToken(context.Context) (string, error)     { return string(f), nil }
 func (f fixedToken) Refresh(context.Context, string) (string, error) { return string(f), nil }
 
-// simLogin runs the OAuth code flow against the simulator over HTTP.
+// simLogin logs in to the simulator over HTTP and returns the token.
 func simLogin(t *testing.T, srv *stravasim.Server) string {
 	t.Helper()
-	q := url.Values{"client_id": {"12345"}, "redirect_uri": {"http://127.0.0.1:9/cb"}, "response_type": {"code"}, "scope": {"activity:read_all"}, "state": {"s"}}
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.Get(srv.OAuthURL() + "/authorize?" + q.Encode())
+	tok, err := srv.Login(context.Background(), "activity:read_all")
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	loc, _ := url.Parse(resp.Header.Get("Location"))
-	resp, err = http.PostForm(srv.OAuthURL()+"/token", url.Values{"client_id": {"12345"}, "client_secret": {"sim-client-secret"},
-		"code": {loc.Query().Get("code")}, "grant_type": {"authorization_code"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
-		t.Fatalf("token: %v", err)
-	}
-	return tok.AccessToken
+	return tok
 }
 
 // TestErrorMappingAgainstSimulator runs the real client over HTTP against

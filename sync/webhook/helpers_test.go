@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -347,31 +346,11 @@ func (e *env) health() Health {
 // login runs the simulator's OAuth flow and returns an access token.
 func login(t testing.TB, sim *stravasim.Server, scope string) string {
 	t.Helper()
-	c := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	q := url.Values{"client_id": {testClientID}, "redirect_uri": {testRedirect}, "response_type": {"code"},
-		"approval_prompt": {"auto"}, "scope": {scope}, "state": {"s"}}
-	resp, err := c.Get(sim.OAuthURL() + "/authorize?" + q.Encode())
+	tok, err := sim.Login(context.Background(), scope)
 	if err != nil {
-		t.Fatalf("authorize: %v", err)
+		t.Fatalf("login: %v", err)
 	}
-	_ = resp.Body.Close()
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || loc.Query().Get("code") == "" {
-		t.Fatalf("authorize: %d, no code in %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	resp, err = http.PostForm(sim.OAuthURL()+"/token", url.Values{"client_id": {testClientID},
-		"client_secret": {testClientSecret}, "code": {loc.Query().Get("code")}, "grant_type": {"authorization_code"}})
-	if err != nil {
-		t.Fatalf("token: %v", err)
-	}
-	defer resp.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
-		t.Fatalf("token: %d %v", resp.StatusCode, err)
-	}
-	return tok.AccessToken
+	return tok
 }
 
 // eventually polls cond until it holds or the timeout passes.
