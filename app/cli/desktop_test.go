@@ -251,6 +251,20 @@ func TestDemoWindowAndTray(t *testing.T) {
 		t.Fatal(call.Err)
 	}
 	waitUntil(t, "a sync after clicking Sync now", 20*time.Second, func() bool { return d.simRequests(t) > before })
+
+	// Starting the app a second time brings the hidden window forward.
+	if out, err := exec.Command("xdotool", "search", "--name", "^owtray$", "windowunmap", "--sync").CombinedOutput(); err != nil {
+		t.Fatalf("hiding the window: %v %s", err, out)
+	}
+	second := exec.Command(bin)
+	second.Env = append(d.env, "OWTRAY_DATA_DIR="+filepath.Join(d.dataDir, "demo"))
+	if out, err := second.CombinedOutput(); err != nil {
+		t.Fatalf("second start: %v %s", err, out)
+	}
+	waitUntil(t, "the window to come back", 10*time.Second, func() bool {
+		out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$").Output()
+		return len(strings.TrimSpace(string(out))) > 0
+	})
 	d.stop(t)
 }
 

@@ -112,7 +112,10 @@ func (s *Server) handle(ctx context.Context, conn net.Conn) {
 	defer conn.Close()
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	line, err := bufio.NewReader(io.LimitReader(conn, maxRequest)).ReadBytes('\n')
-	if err != nil {
+	switch {
+	case errors.Is(err, io.EOF) && len(line) == 0:
+		return // a liveness probe (Alive): connected and hung up
+	case err != nil:
 		s.log.Warn("ipc: unreadable request", "err", err)
 		return
 	}
