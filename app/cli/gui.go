@@ -5,9 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os/exec"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -24,6 +29,32 @@ const EnvStartupProbe = "OWTRAY_STARTUP_PROBE"
 
 const startupProbeLine = "owtray: first rows shown"
 
+// desktopMemoryLimit is the Go runtime's soft memory limit in the desktop app.
+const desktopMemoryLimit = 64 << 20
+
+// EnvPprof, set to a loopback address such as 127.0.0.1:6060, serves Go's
+// profiles (net/http/pprof) there while the window runs: for diagnosing
+// memory and CPU use.
+const EnvPprof = "OWTRAY_PPROF"
+
+func servePprof(ctx context.Context, addr string, e *env) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		e.log.Warn("OWTRAY_PPROF must be a loopback address such as 127.0.0.1:6060; profiling stays off", "addr", addr)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Warn("pprof server", "err", err)
+		}
+	}()
+	context.AfterFunc(ctx, func() { srv.Close() })
+}
+
 func runGUI(ctx context.Context, e *env, args []string) error {
 	if err := parse(flags(e, "gui"), args, 0); err != nil {
 		return err
@@ -39,6 +70,12 @@ func runGUI(ctx context.Context, e *env, args []string) error {
 // showDesktop runs the window and tray on the main goroutine and the app's
 // long-running parts beside it, until Quit or ctx ends.
 func showDesktop(ctx context.Context, e *env, a *app.App, opts desktop.Options) error {
+	if _, ok := e.lookup("GOMEMLIMIT"); !ok {
+		// A tray app lives for days: keep the Go heap near its live size
+		// (~40 MB, mostly Fyne's parsed fonts) instead of letting garbage
+		// double it between collections.
+		debug.SetMemoryLimit(desktopMemoryLimit)
+	}
 	fa := fyneapp.NewWithID(app.ID)
 	be := desktop.New(a, opts)
 	if opts.StartDemo != nil {
@@ -66,6 +103,9 @@ func showDesktop(ctx context.Context, e *env, a *app.App, opts desktop.Options) 
 		}
 	}
 	u := ui.New(fa, be, uiOpts)
+	if addr, ok := e.lookup(EnvPprof); ok && addr != "" {
+		servePprof(ctx, addr, e)
+	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 1)
