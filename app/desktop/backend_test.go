@@ -22,7 +22,7 @@ import (
 )
 
 // newBackend is the window's backend on a real App against the simulator.
-func newBackend(t *testing.T, activities int, mod func(map[string]string)) (*desktop.Backend, *app.App, *stravasim.Server) {
+func newBackend(t testing.TB, activities int, mod func(map[string]string)) (*desktop.Backend, *app.App, *stravasim.Server) {
 	t.Helper()
 	srv, err := stravasim.Start(stravasim.Config{Activities: activities, Seed: 9})
 	if err != nil {
