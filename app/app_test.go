@@ -279,3 +279,32 @@ func TestSetupSavesSecretsToKeychainOnly(t *testing.T) {
 		t.Fatalf(".env: %q %v", env, err)
 	}
 }
+
+func TestChangedVerifyTokenIsUsedAtOnce(t *testing.T) {
+	in := newInstance(t, 5, map[string]string{config.EnvWebhookVerifyToken: ""})
+	in.run(app.RunOptions{NoPolling: true})
+	check := func(token string) int {
+		resp, err := http.Get(in.base + webhook.WebhookPath + "?hub.mode=subscribe&hub.challenge=c&hub.verify_token=" + token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	st, err := in.app.SetupState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if check(st.VerifyToken) != http.StatusOK {
+		t.Fatal("the generated verify token is not accepted")
+	}
+	if err := in.app.SaveSetup(app.Setup{ClientID: "12345", VerifyToken: "a-new-verify-token"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := check("a-new-verify-token"); got != http.StatusOK {
+		t.Errorf("new token: %d", got)
+	}
+	if got := check(st.VerifyToken); got != http.StatusForbidden {
+		t.Errorf("old token: %d, want 403", got)
+	}
+}

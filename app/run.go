@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.ngrok.com/ngrok/v2"
@@ -43,10 +44,34 @@ type instanceState struct {
 	syncing  int // syncs running or waiting
 	progress engine.Progress
 	worker   *webhook.Worker
-	handler  *webhook.Handler
+	webhook  *webhookHandler
 	pollNow  chan struct{}
 	// restartTunnel restarts the tunnel with the current setup.
 	restartTunnel func()
+}
+
+// webhookHandler serves the webhook routes with the current verify token:
+// the setup form can change the token while the app runs.
+type webhookHandler struct {
+	cfg     webhook.Config
+	current atomic.Pointer[webhook.Handler]
+}
+
+func (h *webhookHandler) setVerifyToken(token string) error {
+	cfg := h.cfg
+	cfg.VerifyToken = token
+	next, err := webhook.NewHandler(cfg)
+	if err != nil {
+		return err
+	}
+	h.current.Store(next)
+	return nil
+}
+
+// ServeHTTP answers only the webhook and health paths (404 elsewhere), so
+// it is also what the tunnel serves.
+func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	webhook.PublicHandler(h.current.Load()).ServeHTTP(w, r)
 }
 
 // ShutdownTimeout bounds the graceful stop of Run.
@@ -80,24 +105,24 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 		Logger: a.log,
 		Now:    a.opts.Now,
 	})
-	handler, err := webhook.NewHandler(webhook.Config{
+	hooks := &webhookHandler{cfg: webhook.Config{
 		Store:        a.store,
-		VerifyToken:  verifyToken,
 		Worker:       worker,
 		HealthSource: a.health,
 		Logger:       a.log,
 		Now:          a.opts.Now,
-	})
-	if err != nil {
+	}}
+	if err := hooks.setVerifyToken(verifyToken); err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+auth.AuthorizePath, a.serveFlow)
 	mux.HandleFunc("GET "+auth.CallbackPath, a.serveFlow)
-	handler.Register(mux)
+	mux.Handle(webhook.WebhookPath, hooks)
+	mux.Handle(webhook.HealthPath, hooks)
 
 	a.rt.mu.Lock()
-	a.rt.serving, a.rt.worker, a.rt.handler = true, worker, handler
+	a.rt.serving, a.rt.worker, a.rt.webhook = true, worker, hooks
 	a.rt.pollNow = make(chan struct{}, 1)
 	a.rt.mu.Unlock()
 	defer func() {
@@ -132,7 +157,7 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	if ipcServer != nil {
 		launch("ipc", ipcServer.Serve)
 	}
-	launch("tunnel", func(ctx context.Context) error { return a.runTunnel(ctx, handler, opts) })
+	launch("tunnel", func(ctx context.Context) error { return a.runTunnel(ctx, hooks, opts) })
 	if !opts.NoPolling {
 		launch("poller", a.poll)
 	}
@@ -211,7 +236,7 @@ func (a *App) verifyToken() (string, error) {
 
 // runTunnel keeps the public URL up and the subscription pointed at it. A
 // changed setup restarts it with the new settings.
-func (a *App) runTunnel(ctx context.Context, handler *webhook.Handler, opts RunOptions) error {
+func (a *App) runTunnel(ctx context.Context, handler http.Handler, opts RunOptions) error {
 	var subscribed string
 	var subMu sync.Mutex
 	onState := func(st tunnel.State) {
@@ -248,7 +273,7 @@ func (a *App) runTunnel(ctx context.Context, handler *webhook.Handler, opts RunO
 			Domain:       cfg.NgrokDomain,
 			CallbackURL:  cfg.WebhookCallbackURL,
 			WebhookPath:  webhook.WebhookPath,
-			Handler:      webhook.PublicHandler(handler),
+			Handler:      handler, // serves the webhook and health paths only
 			Logger:       a.log,
 			AgentOptions: opts.TunnelAgentOptions,
 		}, onState)

@@ -117,7 +117,11 @@ func (a *App) SaveSetup(s Setup) error {
 	if err != nil && !errors.Is(err, secrets.ErrNotFound) {
 		return err
 	}
-	if p := SetupProblems(s, st.HasClientSecret); len(p) > 0 {
+	p := SetupProblems(s, st.HasClientSecret)
+	if s.VerifyToken != "" && s.VerifyToken != st.VerifyToken && a.conf().WebhookVerifyToken != "" {
+		p["VerifyToken"] = "STRAVA_WEBHOOK_VERIFY_TOKEN is set in the environment or .env; change it there."
+	}
+	if len(p) > 0 {
 		return &SetupError{Problems: p}
 	}
 	if v := strings.TrimSpace(s.ClientSecret); v != "" {
@@ -128,6 +132,14 @@ func (a *App) SaveSetup(s Setup) error {
 	if v := s.VerifyToken; v != "" && v != st.VerifyToken {
 		if err := a.secrets.SaveVerifyToken(v); err != nil {
 			return err
+		}
+		a.rt.mu.Lock()
+		hooks := a.rt.webhook
+		a.rt.mu.Unlock()
+		if hooks != nil {
+			if err := hooks.setVerifyToken(v); err != nil {
+				return err
+			}
 		}
 	}
 	if v := strings.TrimSpace(s.NgrokAuthtoken); v != "" {
