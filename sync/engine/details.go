@@ -147,7 +147,7 @@ func (e *Engine) Streams(ctx context.Context, id int64) (strava.Streams, error) 
 	if ok {
 		return strava.ParseStreams(raw)
 	}
-	s, err := e.client.Streams(ctx, id, streamKeys)
+	s, err := e.client.Streams(ctx, id, streamKeys())
 	if err != nil {
 		return strava.Streams{}, fmt.Errorf("fetching streams of activity %d: %w", id, err)
 	}

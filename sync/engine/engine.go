@@ -35,8 +35,10 @@ const (
 	maxDetailFailures = 3
 )
 
-// StreamKeys are the streams fetched for the detail view and GPX export.
-var streamKeys = []string{"time", "latlng", "distance", "altitude", "heartrate", "cadence", "watts", "temp", "moving", "velocity_smooth", "grade_smooth"}
+// streamKeys are the streams fetched for the detail view and GPX export.
+func streamKeys() []string {
+	return []string{"time", "latlng", "distance", "altitude", "heartrate", "cadence", "watts", "temp", "moving", "velocity_smooth", "grade_smooth"}
+}
 
 // ErrAlreadyRunning: a sync is in progress.
 var ErrAlreadyRunning = errors.New("a sync is already running")
