@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/desktop"
+	"github.com/owtray/owtray/app/store"
 	"github.com/owtray/owtray/sync/stravasim"
 	"github.com/owtray/owtray/sync/webhook"
 )
@@ -110,6 +112,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	demo.appOptions.KeychainService = demoKeychainService(e.appOptions.KeychainService)
 	demo.appOptions.OpenBrowser = app.VisitURL
 	a, release, err := demo.open()
+	if errors.Is(err, store.ErrInUse) && !*noGUI {
+		// The demo runs already: bring its window forward.
+		if code, ferr := demo.forward(ctx, []string{"gui"}); ferr == nil && code == ExitOK {
+			return nil
+		}
+	}
 	if err != nil {
 		return err
 	}
