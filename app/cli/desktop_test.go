@@ -266,6 +266,12 @@ func TestDemoWindowAndTray(t *testing.T) {
 		return len(strings.TrimSpace(string(out))) > 0
 	})
 	d.stop(t)
+
+	// The long-running app logs to the data dir, without secrets.
+	logText, err := os.ReadFile(filepath.Join(d.dataDir, "demo", LogFile))
+	if err != nil || !strings.Contains(string(logText), "owtray is running") || strings.Contains(string(logText), simClientSecret) {
+		t.Errorf("log file: %v\n%.500s", err, logText)
+	}
 }
 
 // menuLabels reads the dbusmenu layout: label → item id. Labels of items
