@@ -207,12 +207,13 @@ func (a *App) acceptAthlete(_ context.Context, tok secrets.Token) error {
 	switch {
 	case stored == 0 || stored == tok.AthleteID:
 	case !replace:
-		return fmt.Errorf("%w: this computer keeps the activities of athlete %d, and you connected athlete %d (%s). owtray keeps one athlete only: run `owtray login --replace` to delete the stored activities and connect this one", ErrOtherAthlete, stored, tok.AthleteID, tok.AthleteName)
+		return fmt.Errorf("%w: this computer keeps the activities of athlete %d, and you connected athlete %d (%s). owtray keeps one athlete only: to delete the stored activities and connect this one, run `owtray login --replace`, or in the window log out deleting local data (Settings) and connect again", ErrOtherAthlete, stored, tok.AthleteID, tok.AthleteName)
 	default:
 		a.log.Info("replacing the stored athlete", "old", stored, "new", tok.AthleteID)
-		if err := a.store.Wipe(); err != nil {
+		if err := a.store.ReplaceAthlete(tok.AthleteID); err != nil {
 			return fmt.Errorf("removing the previous athlete's data: %w", err)
 		}
+		return nil
 	}
 	return a.store.SetAthleteID(tok.AthleteID)
 }

@@ -308,3 +308,23 @@ func TestChangedVerifyTokenIsUsedAtOnce(t *testing.T) {
 		t.Errorf("old token: %d, want 403", got)
 	}
 }
+
+func TestLogoutOfflineStillForgetsTokensAndWipeDeletesData(t *testing.T) {
+	in := newInstance(t, 40, nil)
+	in.login()
+	if _, err := in.app.Sync(context.Background(), app.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	in.sim.Close() // Strava unreachable
+	rep, err := in.app.Logout(context.Background(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Revoked || rep.RevokeError == nil || !rep.Wiped {
+		t.Fatalf("report %+v", rep)
+	}
+	st, err := in.app.Status(context.Background())
+	if err != nil || st.Connected || st.Activities != 0 || st.Problem != app.ProblemNotConnected {
+		t.Fatalf("after offline logout --wipe: %+v %v", st, err)
+	}
+}

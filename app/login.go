@@ -120,10 +120,7 @@ func (a *App) Logout(ctx context.Context, wipe bool) (LogoutReport, error) {
 	}
 	a.tokens.Reset()
 	if wipe {
-		if err := a.store.Wipe(); err != nil {
-			return rep, err
-		}
-		if err := a.store.SetAthleteID(0); err != nil {
+		if err := a.store.Wipe(); err != nil { // activities, sync state, queue and athlete id
 			return rep, err
 		}
 		rep.Wiped = true
