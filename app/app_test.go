@@ -328,3 +328,12 @@ func TestLogoutOfflineStillForgetsTokensAndWipeDeletesData(t *testing.T) {
 		t.Fatalf("after offline logout --wipe: %+v %v", st, err)
 	}
 }
+
+func TestConnectingWhileRunningStartsTheImport(t *testing.T) {
+	in := newInstance(t, 120, nil)
+	in.run(app.RunOptions{})
+	// Let the first poll pass while nobody is connected (the next one is an hour away).
+	time.Sleep(1500 * time.Millisecond)
+	in.login()
+	in.waitFor("the import started by connecting", func() bool { n, _ := in.app.CountActivities(store.Query{}); return n == 120 })
+}

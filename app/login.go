@@ -89,6 +89,13 @@ func (a *App) Login(ctx context.Context, opts LoginOptions) (auth.Result, error)
 		worker.Resume() // events waiting for a reconnect go on
 	}
 	a.events.publish(Event{Kind: EventStatus})
+	if a.serving() {
+		// The running instance starts the (first) import at once instead
+		// of at the next poll.
+		if err := a.SyncNow(ctx); err != nil {
+			a.log.Warn("could not start the sync after connecting", "err", err)
+		}
+	}
 	return res, nil
 }
 
