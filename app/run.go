@@ -371,7 +371,6 @@ func (a *App) onEventApplied(ev webhook.Event, res webhook.Result) {
 // poll syncs every PollInterval (and when SyncNow asks), as the fallback
 // for missed webhooks; after a rate limit it waits for the reset.
 func (a *App) poll(ctx context.Context) error {
-	interval := a.pollInterval()
 	timer := time.NewTimer(time.Second) // first sync right after the start
 	defer timer.Stop()
 	for {
@@ -381,7 +380,7 @@ func (a *App) poll(ctx context.Context) error {
 		case <-timer.C:
 		case <-a.rt.pollNow:
 		}
-		next := interval
+		next := a.pollInterval() // the settings may have changed it
 		if _, err := a.tokens.Token(); err == nil {
 			_, err := a.Sync(ctx, SyncOptions{Details: true})
 			var rl *strava.RateLimitError
