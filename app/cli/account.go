@@ -86,10 +86,46 @@ func printStatus(ctx context.Context, e *env, a *app.App, asJSON bool) error {
 		fmt.Fprintf(w, "Connected:   no%s\n", parenthesize(st.Problem))
 	}
 	fmt.Fprintf(w, "Activities:  %d stored\n", st.Activities)
-	fmt.Fprintf(w, "Last sync:   %s\n", formatWhen(st.LastSync))
+	fmt.Fprintf(w, "Last sync:   %s\n", formatWhen(st.LastSync)+parenthesize(firstNonEmpty(st.LastSyncError, st.LastSyncResult)))
+	if st.ImportPending {
+		fmt.Fprintln(w, "Import:      stopped midway; the next sync resumes it")
+	}
 	fmt.Fprintf(w, "Rate limit:  %s\n", st.RateLimit)
+	fmt.Fprintf(w, "Webhooks:    %s\n", describeWebhooks(st.Webhooks))
 	fmt.Fprintf(w, "Data dir:    %s\n", st.DataDir)
 	return nil
+}
+
+func describeWebhooks(w app.WebhookStatus) string {
+	var b strings.Builder
+	switch w.Mode {
+	case "not running":
+		b.WriteString("not running (start the app or `owtray serve` to receive them)")
+	case "live", "external":
+		b.WriteString("live at " + w.PublicURL)
+	default:
+		b.WriteString(w.Mode)
+		if w.Message != "" {
+			b.WriteString(": " + w.Message)
+		}
+	}
+	if w.Subscription != "" {
+		b.WriteString("; subscription problem: " + w.Subscription)
+	}
+	if w.Paused != "" {
+		b.WriteString("; processing paused: " + w.Paused)
+	}
+	if w.QueueDepth > 0 {
+		fmt.Fprintf(&b, "; %d events waiting", w.QueueDepth)
+	}
+	return b.String()
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func parenthesize(s string) string {
