@@ -408,3 +408,35 @@ func TestRevoke(t *testing.T) {
 		t.Fatalf("revoke while offline: %v", err)
 	}
 }
+
+// The app's onReconnect reads the status, which asks the token source again:
+// the callback must not run under the token source's lock.
+func TestOnReconnectMayCallBack(t *testing.T) {
+	var ts *auth.TokenSource
+	called := make(chan error, 1)
+	f, src, first := loggedIn(t, func(error) {
+		_, err := ts.Token()
+		called <- err
+	})
+	ts = src
+	bad := first
+	bad.RefreshToken = "revoked"
+	if err := f.tokens.SaveToken(bad); err != nil {
+		t.Fatal(err)
+	}
+	ts.Reset()
+	f.clock.Advance(26 * time.Minute)
+	done := make(chan error, 1)
+	go func() { _, err := ts.AccessToken(context.Background()); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, auth.ErrNeedsReconnect) {
+			t.Fatalf("err = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("deadlock: onReconnect ran under the token source's lock")
+	}
+	if err := <-called; !errors.Is(err, auth.ErrNeedsReconnect) {
+		t.Errorf("Token() inside the callback: %v", err)
+	}
+}

@@ -52,35 +52,31 @@ func NewTokenSource(cfg Config, store *secrets.Store, onReconnect func(error)) *
 
 // AccessToken returns an access token valid for at least RefreshMargin.
 func (ts *TokenSource) AccessToken(ctx context.Context) (string, error) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	tok, err := ts.current()
-	if err != nil {
-		return "", err
-	}
-	if ts.cfg.Now().Add(RefreshMargin).Before(tok.Expiry) {
-		return tok.AccessToken, nil
-	}
-	tok, err = ts.refreshLocked(ctx, tok)
-	if err != nil {
-		return "", err
-	}
-	return tok.AccessToken, nil
+	return ts.token(ctx, func(tok secrets.Token) bool {
+		return !ts.cfg.Now().Add(RefreshMargin).Before(tok.Expiry)
+	})
 }
 
 // Refresh is called after Strava answered 401 to rejected. When another
 // caller already refreshed, the newer token is returned without a request.
 func (ts *TokenSource) Refresh(ctx context.Context, rejected string) (string, error) {
+	return ts.token(ctx, func(tok secrets.Token) bool { return tok.AccessToken == rejected })
+}
+
+// token returns the current access token, refreshed first when stale says
+// so. Concurrent callers wait for one refresh. onReconnect is called after
+// the lock is released, so it may call back into the token source.
+func (ts *TokenSource) token(ctx context.Context, stale func(secrets.Token) bool) (string, error) {
 	ts.mu.Lock()
-	defer ts.mu.Unlock()
 	tok, err := ts.current()
-	if err != nil {
-		return "", err
+	lost := false
+	if err == nil && stale(tok) {
+		tok, lost, err = ts.refreshLocked(ctx, tok)
 	}
-	if tok.AccessToken != rejected {
-		return tok.AccessToken, nil
+	ts.mu.Unlock()
+	if lost && ts.onReconnect != nil {
+		ts.onReconnect(err)
 	}
-	tok, err = ts.refreshLocked(ctx, tok)
 	if err != nil {
 		return "", err
 	}
@@ -135,7 +131,9 @@ func (ts *TokenSource) current() (secrets.Token, error) {
 	return tok, nil
 }
 
-func (ts *TokenSource) refreshLocked(ctx context.Context, old secrets.Token) (secrets.Token, error) {
+// refreshLocked refreshes old; lost reports that Strava refused the grant
+// (the connection needs the user now).
+func (ts *TokenSource) refreshLocked(ctx context.Context, old secrets.Token) (tok secrets.Token, lost bool, err error) {
 	// An expired copy makes oauth2 use the refresh_token grant.
 	stale := &oauth2.Token{RefreshToken: old.RefreshToken, Expiry: time.Unix(1, 0)}
 	ot, err := ts.conf.TokenSource(ts.cfg.ctx(ctx), stale).Token()
@@ -144,14 +142,11 @@ func (ts *TokenSource) refreshLocked(ctx context.Context, old secrets.Token) (se
 		if errors.Is(err, ErrRefreshRejected) || errors.Is(err, ErrBadClientSecret) || errors.Is(err, ErrAppInactive) {
 			ts.reconnect = fmt.Errorf("%w: %w", ErrNeedsReconnect, err)
 			ts.cfg.Logger.Warn("Strava connection lost", "athlete_id", old.AthleteID, "err", err)
-			if ts.onReconnect != nil {
-				ts.onReconnect(ts.reconnect)
-			}
-			return secrets.Token{}, ts.reconnect
+			return secrets.Token{}, true, ts.reconnect
 		}
-		return secrets.Token{}, err
+		return secrets.Token{}, false, err
 	}
-	tok := old
+	tok = old
 	tok.AccessToken = ot.AccessToken
 	tok.RefreshToken = ot.RefreshToken
 	if tok.RefreshToken == "" {
@@ -162,10 +157,10 @@ func (ts *TokenSource) refreshLocked(ctx context.Context, old secrets.Token) (se
 	// one in memory whatever happens, and persist it before use.
 	ts.cached = &tok
 	if err := ts.tokens.SaveToken(tok); err != nil {
-		return secrets.Token{}, fmt.Errorf("saving the refreshed Strava token: %w", err)
+		return secrets.Token{}, false, fmt.Errorf("saving the refreshed Strava token: %w", err)
 	}
 	ts.cfg.Logger.Debug("refreshed Strava token", "token", tok)
-	return tok, nil
+	return tok, false, nil
 }
 
 // Revoke deauthorizes the app at Strava (POST /oauth/deauthorize).
