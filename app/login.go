@@ -126,11 +126,13 @@ func (a *App) Logout(ctx context.Context, wipe bool) (LogoutReport, error) {
 		return rep, err
 	}
 	a.tokens.Reset()
+	defer a.events.publish(Event{Kind: EventStatus}) // a window shows the change at once
 	if wipe {
 		if err := a.store.Wipe(); err != nil { // activities, sync state, queue and athlete id
 			return rep, err
 		}
 		rep.Wiped = true
+		a.events.publish(Event{Kind: EventActivities})
 	}
 	return rep, nil
 }
