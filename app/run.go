@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"golang.ngrok.com/ngrok/v2"
 
 	"github.com/owtray/owtray/app/auth"
@@ -295,10 +296,12 @@ func (a *App) runTunnel(ctx context.Context, handler http.Handler, opts RunOptio
 }
 
 // keepSubscribed registers the subscription for callbackURL, retrying with
-// backoff until it succeeds or ctx ends.
+// exponential backoff (2 s up to 10 min between attempts) until it succeeds
+// or ctx ends.
 func (a *App) keepSubscribed(ctx context.Context, callbackURL string) {
-	delay := 2 * time.Second
-	for {
+	policy := backoff.NewExponentialBackOff()
+	policy.InitialInterval, policy.MaxInterval = 2*time.Second, 10*time.Minute
+	_, _ = backoff.Retry(ctx, func() (struct{}, error) {
 		err := a.ensureSubscription(ctx, callbackURL)
 		a.rt.mu.Lock()
 		a.rt.subErr = ""
@@ -307,17 +310,14 @@ func (a *App) keepSubscribed(ctx context.Context, callbackURL string) {
 		}
 		a.rt.mu.Unlock()
 		a.events.publish(Event{Kind: EventStatus})
-		if err == nil {
-			return
-		}
-		a.log.Warn("webhook subscription failed; retrying", "err", err, "in", delay)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 10*time.Minute)
-	}
+		return struct{}{}, err
+	},
+		backoff.WithBackOff(policy),
+		backoff.WithMaxElapsedTime(0), // until ctx ends
+		backoff.WithNotify(func(err error, next time.Duration) {
+			a.log.Warn("webhook subscription failed; retrying", "err", err, "in", next)
+		}),
+	)
 }
 
 func (a *App) subscriptions() (*webhook.Subscriptions, error) {
