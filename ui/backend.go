@@ -5,6 +5,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/owtray/owtray/app/textfmt"
+
 	"github.com/owtray/owtray/app/store"
 )
 
@@ -222,7 +224,7 @@ const (
 type FieldErrors map[Field]string
 
 func (e FieldErrors) Error() string {
-	return "the setup has " + formatCount(len(e)) + " invalid field(s)"
+	return "the setup has " + textfmt.Count(len(e)) + " invalid field(s)"
 }
 
 // ConnectResult is a successful connection.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/owtray/owtray/app/textfmt"
 )
 
 const (
@@ -14,36 +16,9 @@ const (
 	noValue       = "—"
 )
 
-// formatCount writes n with thousands separators: 1234567 → "1,234,567".
-func formatCount(n int) string {
-	return groupDigits(strconv.Itoa(n))
-}
-
-// groupDigits inserts thousands separators into the integer part of a
-// plain decimal number string.
-func groupDigits(s string) string {
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	intPart, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if hasFrac {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	return sign + b.String()
-}
-
 // formatFloat rounds to decimals places and groups thousands.
 func formatFloat(v float64, decimals int) string {
-	return groupDigits(strconv.FormatFloat(v, 'f', decimals, 64))
+	return textfmt.GroupDigits(strconv.FormatFloat(v, 'f', decimals, 64))
 }
 
 // formatDistance formats metres as km or miles; 0 (no distance) is a dash.
@@ -84,23 +59,12 @@ func formatTemperature(c float64, u Units) string {
 	return formatFloat(c, 0) + " °C"
 }
 
-// formatDuration formats seconds as h:mm:ss.
+// formatDuration formats seconds as h:mm:ss; negative is "no value".
 func formatDuration(seconds int) string {
 	if seconds < 0 {
 		return noValue
 	}
-	d := time.Duration(seconds) * time.Second
-	h := int(d / time.Hour)
-	m := int(d % time.Hour / time.Minute)
-	s := int(d % time.Minute / time.Second)
-	return strconv.Itoa(h) + ":" + pad2(m) + ":" + pad2(s)
-}
-
-func pad2(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
+	return textfmt.Clock(seconds)
 }
 
 // formatDate formats an activity's wall-clock start for the list. The
@@ -164,9 +128,9 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	if strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ay") {
-		return formatCount(n) + " " + strings.TrimSuffix(noun, "y") + "ies"
+		return textfmt.Count(n) + " " + strings.TrimSuffix(noun, "y") + "ies"
 	}
-	return formatCount(n) + " " + noun + "s"
+	return textfmt.Count(n) + " " + noun + "s"
 }
 
 // sportLabel turns a Strava sport_type into words: "MountainBikeRide" →

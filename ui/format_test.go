@@ -3,17 +3,19 @@ package ui
 import (
 	"testing"
 	"time"
+
+	"github.com/owtray/owtray/app/textfmt"
 )
 
 func TestFormatNumbers(t *testing.T) {
 	tests := []struct {
 		name, got, want string
 	}{
-		{"count 0", formatCount(0), "0"},
-		{"count 999", formatCount(999), "999"},
-		{"count 1000", formatCount(1000), "1,000"},
-		{"count 1234567", formatCount(1234567), "1,234,567"},
-		{"count negative", formatCount(-4000), "-4,000"},
+		{"count 0", textfmt.Count(0), "0"},
+		{"count 999", textfmt.Count(999), "999"},
+		{"count 1000", textfmt.Count(1000), "1,000"},
+		{"count 1234567", textfmt.Count(1234567), "1,234,567"},
+		{"count negative", textfmt.Count(-4000), "-4,000"},
 		{"float grouped", formatFloat(12345.678, 1), "12,345.7"},
 		{"float small", formatFloat(0.5, 2), "0.50"},
 		{"distance km", formatDistance(10234.5, Metric), "10.23 km"},

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/owtray/owtray/app/textfmt"
 )
 
 // Labels of the sync action in the tray and the status bar.
@@ -17,9 +19,9 @@ const (
 func progressText(p Progress) string {
 	switch {
 	case p.Total > 0:
-		return formatCount(p.Done) + " of " + formatCount(p.Total)
+		return textfmt.Count(p.Done) + " of " + textfmt.Count(p.Total)
 	case p.Done > 0:
-		return formatCount(p.Done)
+		return textfmt.Count(p.Done)
 	}
 	return ""
 }
@@ -84,7 +86,7 @@ func dailyRateText(r RateLimit) string {
 	if r.DailyLimit <= 0 {
 		return ""
 	}
-	return formatCount(r.DailyUsed) + "/" + formatCount(r.DailyLimit) + " reads today"
+	return textfmt.Count(r.DailyUsed) + "/" + textfmt.Count(r.DailyLimit) + " reads today"
 }
 
 // connectionText: who is connected, or what is wrong.

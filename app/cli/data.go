@@ -17,6 +17,7 @@ import (
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/app/textfmt"
 	"github.com/owtray/owtray/sync/engine"
 )
 
@@ -93,9 +94,9 @@ func describeProgress(p engine.Progress) string {
 	if p.Total > 0 {
 		const width = 24
 		filled := min(width, p.Activities*width/p.Total)
-		fmt.Fprintf(&b, " [%s%s] %s of %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), thousands(p.Activities), thousands(p.Total))
+		fmt.Fprintf(&b, " [%s%s] %s of %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), textfmt.Count(p.Activities), textfmt.Count(p.Total))
 	} else {
-		fmt.Fprintf(&b, ": %s activities", thousands(p.Activities))
+		fmt.Fprintf(&b, ": %s activities", textfmt.Count(p.Activities))
 	}
 	if p.Pages > 0 {
 		fmt.Fprintf(&b, ", %d pages", p.Pages)
@@ -104,20 +105,6 @@ func describeProgress(p engine.Progress) string {
 		fmt.Fprintf(&b, ", about %s left", p.ETA.Round(time.Second))
 	}
 	return b.String()
-}
-
-// thousands formats n with comma separators: 12,345.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	if neg {
-		return "-" + s
-	}
-	return s
 }
 
 // queryFlags are list's and export's filter flags.
@@ -203,7 +190,7 @@ func runList(_ context.Context, e *env, args []string) error {
 		fmt.Fprintln(tw, "ID\tDATE\tNAME\tSPORT\tDISTANCE\tMOVING\tELEV GAIN")
 		for _, act := range acts {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.2f km\t%s\t%.0f m\n", act.ID, act.StartDateLocal.Format("2006-01-02 15:04"),
-				oneLine(act.Name), act.SportType, act.Distance/1000, formatDuration(act.MovingTime), act.TotalElevationGain)
+				oneLine(act.Name), act.SportType, act.Distance/1000, textfmt.Clock(act.MovingTime), act.TotalElevationGain)
 		}
 		return tw.Flush()
 	})
@@ -247,8 +234,8 @@ func printActivity(w io.Writer, act store.Activity) error {
 	line("Sport", act.SportType)
 	line("Start", act.StartDateLocal.Format("Mon 2 Jan 2006 15:04")+" "+act.Timezone)
 	line("Distance", fmt.Sprintf("%.2f km", act.Distance/1000))
-	line("Moving time", formatDuration(act.MovingTime))
-	line("Elapsed time", formatDuration(act.ElapsedTime))
+	line("Moving time", textfmt.Clock(act.MovingTime))
+	line("Elapsed time", textfmt.Clock(act.ElapsedTime))
 	line("Elevation gain", fmt.Sprintf("%.0f m", act.TotalElevationGain))
 	for _, k := range []string{"description", "device_name", "calories", "average_heartrate", "gear_id"} {
 		if v, ok := raw[k]; ok && v != nil && v != "" {
@@ -289,11 +276,6 @@ func indentJSON(raw json.RawMessage) []byte {
 		return raw
 	}
 	return out
-}
-
-func formatDuration(sec int) string {
-	d := time.Duration(sec) * time.Second
-	return fmt.Sprintf("%d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, sec%60)
 }
 
 // oneLine keeps a table on one line per activity.
