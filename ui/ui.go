@@ -139,9 +139,6 @@ func (u *UI) installTray(a fyne.App, icon fyne.Resource) {
 // TrayMenu is the tray menu: Open owtray · Sync now · status line · Quit.
 func (u *UI) TrayMenu() *fyne.Menu { return u.tray.menu }
 
-// Window is the main window.
-func (u *UI) Window() fyne.Window { return u.win }
-
 // Run shows the window and runs the Fyne event loop until Quit; then it
 // releases the backend subscription. Call it on the main goroutine.
 func (u *UI) Run() {

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,12 +25,6 @@ func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
 }
 
 func (c *clock) Advance(d time.Duration) {
@@ -271,7 +264,5 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-func splitScopes(s string) []string { return strings.Split(s, ",") }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
