@@ -105,10 +105,11 @@ func (b *Backend) refreshStatus() {
 	b.mu.Unlock()
 }
 
+// setProgress updates the progress only; whether a sync runs comes from the
+// app's status (a "done" phase may be followed by the details phase).
 func (b *Backend) setProgress(p engine.Progress) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.status.Syncing = !p.Done
 	b.status.Progress = progress(p)
 }
 
