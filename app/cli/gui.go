@@ -59,9 +59,7 @@ func runGUI(ctx context.Context, e *env, args []string) error {
 	if err := parse(flags(e, "gui"), args, 0); err != nil {
 		return err
 	}
-	if cfg, err := e.loadConfig(); err == nil && cfg.EnsureDataDir() == nil {
-		defer e.useLogFile(cfg.DataDir)()
-	}
+	defer e.useLogFile()()
 	a, release, err := e.open()
 	if err != nil {
 		return err // a database in use is forwarded: the running window comes forward

@@ -13,11 +13,16 @@ import (
 // never holds a secret.
 const LogFile = "owtray.log"
 
-// useLogFile makes e log to <dataDir>/owtray.log (info and above) as well as
-// to stderr, and returns a func that closes the file.
-func (e *env) useLogFile(dataDir string) (closeFile func()) {
+// useLogFile makes e log to <data dir>/owtray.log (info and above) as well
+// as to stderr, and returns a func that closes the file. Without a usable
+// configuration it logs to stderr only (the command reports the problem).
+func (e *env) useLogFile() (closeFile func()) {
+	cfg, err := e.loadConfig()
+	if err != nil || cfg.EnsureDataDir() != nil {
+		return func() {}
+	}
 	file := &lumberjack.Logger{
-		Filename:   filepath.Join(dataDir, LogFile),
+		Filename:   filepath.Join(cfg.DataDir, LogFile),
 		MaxSize:    5, // MB
 		MaxBackups: 3,
 	}

@@ -16,9 +16,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if e.shared != nil {
 		return fmt.Errorf("owtray is already running")
 	}
-	if cfg, err := e.loadConfig(); err == nil && cfg.EnsureDataDir() == nil {
-		defer e.useLogFile(cfg.DataDir)()
-	}
+	defer e.useLogFile()()
 	return e.withApp(func(a *app.App) error {
 		fmt.Fprintf(e.stdio.Err, "owtray serve: listening on %s; Ctrl-C stops\n", a.Config().RedirectURI.Host)
 		cancel := a.Subscribe(statusPrinter(e.stdio.Err, a))

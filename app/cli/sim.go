@@ -111,8 +111,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	demo.lookup = demoEnv(e.lookup, srv, filepath.Join(base.DataDir, "demo"), port)
 	demo.appOptions.KeychainService = demoKeychainService(e.appOptions.KeychainService)
 	demo.appOptions.OpenBrowser = app.VisitURL
-	if cfg, err := demo.loadConfig(); err == nil && cfg.EnsureDataDir() == nil && !*noGUI {
-		defer demo.useLogFile(cfg.DataDir)()
+	if !*noGUI {
+		defer demo.useLogFile()()
 	}
 	a, release, err := demo.open()
 	if errors.Is(err, store.ErrInUse) && !*noGUI {
