@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/owtray/owtray/app/export"
@@ -63,14 +62,6 @@ func (a *App) FetchDetails(ctx context.Context, id int64) (store.Activity, error
 // Streams returns an activity's streams, fetched once and cached.
 func (a *App) Streams(ctx context.Context, id int64) (strava.Streams, error) {
 	return a.engine.Streams(ctx, id)
-}
-
-// RawJSON is the activity as Strava sent it: the detail when fetched, else the summary.
-func RawJSON(act store.Activity) json.RawMessage {
-	if act.HasDetail() {
-		return act.Detail
-	}
-	return act.Summary
 }
 
 // GPXTracks loads the streams (cached, or fetched within the rate limits) of

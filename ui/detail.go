@@ -132,7 +132,7 @@ func (d *detailPanel) render(a store.Activity) {
 	d.renderText(a, x)
 	d.renderRoute(x)
 
-	fields, err := flattenJSON(rawJSON(a))
+	fields, err := flattenJSON(a.JSON())
 	d.fields = fields
 	d.fieldList.Refresh()
 	if err == nil {

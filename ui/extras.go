@@ -25,21 +25,12 @@ type extras struct {
 	} `json:"map"`
 }
 
-// rawJSON is the most complete JSON stored for a: the detailed activity
-// when it was fetched, else the summary.
-func rawJSON(a store.Activity) json.RawMessage {
-	if a.HasDetail() {
-		return a.Detail
-	}
-	return a.Summary
-}
-
 // extrasOf decodes the extras of a. A malformed document leaves the
 // fields that could not be read empty and is reported.
 func extrasOf(a store.Activity) (extras, error) {
 	var x extras
 	var err error
-	if raw := rawJSON(a); len(raw) > 0 {
+	if raw := a.JSON(); len(raw) > 0 {
 		if err = json.Unmarshal(raw, &x); err != nil {
 			err = fmt.Errorf("reading Strava's JSON: %w", err)
 		}

@@ -218,7 +218,7 @@ func runShow(_ context.Context, e *env, args []string) error {
 			return err
 		}
 		if *asJSON {
-			_, err := e.stdio.Out.Write(append(indentJSON(app.RawJSON(act)), '\n'))
+			_, err := e.stdio.Out.Write(append(indentJSON(act.JSON()), '\n'))
 			return err
 		}
 		return printActivity(e.stdio.Out, act)
@@ -227,7 +227,7 @@ func runShow(_ context.Context, e *env, args []string) error {
 
 func printActivity(w io.Writer, act store.Activity) error {
 	var raw map[string]any
-	_ = json.Unmarshal(app.RawJSON(act), &raw)
+	_ = json.Unmarshal(act.JSON(), &raw)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	line := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	line("Name", oneLine(act.Name))
@@ -263,7 +263,7 @@ func printActivity(w io.Writer, act store.Activity) error {
 func writeJSONArray(w io.Writer, acts []store.Activity) error {
 	raws := make([]json.RawMessage, len(acts))
 	for i, act := range acts {
-		raws[i] = app.RawJSON(act)
+		raws[i] = act.JSON()
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -41,10 +41,7 @@ var (
 // when it has been fetched, else the summary. It must be a valid UTF-8 JSON
 // object. Surrounding white space is trimmed; the rest is returned as is.
 func stravaJSON(a store.Activity) ([]byte, error) {
-	raw := bytes.TrimSpace(a.Detail)
-	if len(raw) == 0 {
-		raw = bytes.TrimSpace(a.Summary)
-	}
+	raw := bytes.TrimSpace(a.JSON())
 	switch {
 	case len(raw) == 0:
 		return nil, fmt.Errorf("activity %d: %w: no Strava JSON stored", a.ID, ErrBadActivity)

@@ -39,3 +39,12 @@ type Activity struct {
 
 // HasDetail reports whether the detailed activity has been fetched.
 func (a Activity) HasDetail() bool { return len(a.Detail) > 0 }
+
+// JSON is the most complete Strava JSON stored for the activity: the
+// detailed activity when it was fetched, else the summary.
+func (a Activity) JSON() json.RawMessage {
+	if a.HasDetail() {
+		return a.Detail
+	}
+	return a.Summary
+}
