@@ -463,9 +463,6 @@ func (a *App) SyncNow(ctx context.Context) error {
 	return nil
 }
 
-// QueueDepth is the number of acknowledged webhook events not yet processed.
-func (a *App) QueueDepth() (int, error) { return a.store.QueueDepth() }
-
 // WebhookSubscribe creates the push subscription for callbackURL (the
 // configured STRAVA_WEBHOOK_CALLBACK_URL or the running tunnel's URL when
 // empty). Strava validates the URL with a GET, so the webhook handler must

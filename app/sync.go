@@ -7,7 +7,6 @@ import (
 	"github.com/owtray/owtray/app/export"
 	"github.com/owtray/owtray/app/store"
 	"github.com/owtray/owtray/sync/engine"
-	"github.com/owtray/owtray/sync/strava"
 )
 
 // SyncOptions select what Sync does.
@@ -57,11 +56,6 @@ func (a *App) FetchDetails(ctx context.Context, id int64) (store.Activity, error
 	act, err := a.engine.FetchDetail(ctx, id)
 	a.events.publish(Event{Kind: EventActivities, ActivityID: id})
 	return act, err
-}
-
-// Streams returns an activity's streams, fetched once and cached.
-func (a *App) Streams(ctx context.Context, id int64) (strava.Streams, error) {
-	return a.engine.Streams(ctx, id)
 }
 
 // GPXTracks loads the streams (cached, or fetched within the rate limits) of
