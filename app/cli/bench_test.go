@@ -2,7 +2,10 @@ package cli
 
 import (
 	"bufio"
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +19,85 @@ import (
 // the first rows, and the process's peak RSS then. Targets: < 1 s, < 150 MB.
 // Needs an X display (make bench runs it under Xvfb).
 func BenchmarkColdStart20000(b *testing.B) {
+	bin, p := windowBenchProfile(b)
+	var totalMS, totalRSS float64
+	for b.Loop() {
+		w := startWindow(b, p, bin, "quit")
+		if err := w.wait(); err != nil {
+			b.Fatal(err)
+		}
+		totalMS += float64(w.shown.Milliseconds())
+		totalRSS += w.peakRSSMB
+	}
+	b.ReportMetric(totalMS/float64(b.N), "ms-to-first-rows")
+	b.ReportMetric(totalRSS/float64(b.N), "MB-peak-RSS")
+}
+
+// BenchmarkScrollMemory20000 scrolls the real window through thousands of
+// rows of a 20,000-activity history and reports its resident set right
+// after (Fyne's text textures of the last minute are alive then) and once
+// those textures have expired and memtrim has handed the freed C heap back.
+// FYNE_CACHE shortens Fyne's one-minute texture expiry to 5 s.
+func BenchmarkScrollMemory20000(b *testing.B) {
+	bin, p := windowBenchProfile(b)
+	var scrolled, settled float64
+	for b.Loop() {
+		w := startWindow(b, p, bin, "1", "FYNE_CACHE=5s")
+		xdotool(b, "mousemove", "500", "400")
+		for range 20 {
+			xdotool(b, "click", "--repeat", "100", "--delay", "2", "5") // wheel down
+		}
+		scrolled += residentMB(b, w.cmd.Process.Pid)
+		time.Sleep(6 * time.Second) // the textures expire
+		// Fyne frees expired textures when it next paints: hover a row.
+		xdotool(b, "mousemove", "500", "300")
+		time.Sleep(memoryTrimInterval + time.Second)
+		settled += residentMB(b, w.cmd.Process.Pid)
+		w.stop(b)
+	}
+	b.ReportMetric(scrolled/float64(b.N), "MB-RSS-after-scroll")
+	b.ReportMetric(settled/float64(b.N), "MB-RSS-settled")
+}
+
+// BenchmarkPeakRSSVersusBareFyne measures the peak RSS of owtray's window
+// and of testdata/barewindow, the smallest Fyne program showing the same
+// screen with the same activity names, each 2 s after its window is up: the
+// difference is owtray's own share.
+func BenchmarkPeakRSSVersusBareFyne(b *testing.B) {
+	bin, p := windowBenchProfile(b)
+	bare := filepath.Join(b.TempDir(), "barewindow")
+	if out, err := exec.Command("go", "build", "-o", bare, "./testdata/barewindow").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	var names strings.Builder
+	for _, a := range p.sim.Sim.Activities(0, true)[:40] {
+		names.WriteString(a.Name + "\n")
+	}
+	namesFile := filepath.Join(b.TempDir(), "names")
+	if err := os.WriteFile(namesFile, []byte(names.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	peakAfterSettling := func(w *benchWindow) float64 {
+		time.Sleep(2 * time.Second)
+		mb := statusMB(b, w.cmd.Process.Pid, "VmHWM:")
+		w.stop(b)
+		return mb
+	}
+	var owtray, fyneOnly float64
+	for b.Loop() {
+		owtray += peakAfterSettling(startWindow(b, p, bin, "1"))
+		cmd := exec.Command(bare, namesFile)
+		cmd.Env = append(os.Environ(), "LANG=en_US.UTF-8")
+		fyneOnly += peakAfterSettling(startUntil(b, cmd, "ready"))
+	}
+	b.ReportMetric(owtray/float64(b.N), "MB-peak-RSS-owtray")
+	b.ReportMetric(fyneOnly/float64(b.N), "MB-peak-RSS-bare-Fyne")
+}
+
+// windowBenchProfile builds owtray and a data dir holding 20,000 synced
+// activities; it skips without an X display.
+func windowBenchProfile(b *testing.B) (string, *profile) {
+	b.Helper()
 	if os.Getenv("DISPLAY") == "" {
 		b.Skip("needs an X display")
 	}
@@ -24,45 +106,82 @@ func BenchmarkColdStart20000(b *testing.B) {
 		RateLimits: stravasim.Limits{Overall15: 600, OverallDaily: 30000, Read15: 300, ReadDaily: 15000}})
 	p.mustRun("login")
 	p.mustRun("sync")
-	var totalMS, totalRSS float64
-	for b.Loop() {
-		cmd := p.command(bin, "gui")
-		cmd.Env = append(cmd.Env, EnvStartupProbe+"=quit", "LANG=en_US.UTF-8")
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		var shown time.Duration
-		var rss float64
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), startupProbeLine) {
-				shown = time.Since(start)
-				rss = reportedRSSMB(sc.Text())
-				break
-			}
-		}
-		var rest strings.Builder
-		drained := make(chan struct{})
-		go func() {
-			for sc.Scan() {
-				rest.WriteString(sc.Text() + "\n")
-			}
-			close(drained)
-		}()
-		<-drained
-		if err := cmd.Wait(); err != nil || shown == 0 {
-			b.Fatalf("gui: %v (first rows after %s)\n%s", err, shown, rest.String())
-		}
-		totalMS += float64(shown.Milliseconds())
-		totalRSS += rss
+	return bin, p
+}
+
+// benchWindow is a running `owtray gui` whose window has shown its first rows.
+type benchWindow struct {
+	cmd       *exec.Cmd
+	shown     time.Duration // from exec to the first rows
+	readyLine string        // the line that said so
+	peakRSSMB float64       // as the app reported it then
+	drained   chan struct{}
+	rest      strings.Builder // stderr after the first rows
+}
+
+// startWindow runs `owtray gui` with OWTRAY_STARTUP_PROBE=probe and the
+// extra environment, and returns once the window shows its first rows.
+func startWindow(b *testing.B, p *profile, bin, probe string, env ...string) *benchWindow {
+	b.Helper()
+	cmd := p.command(bin, "gui")
+	cmd.Env = append(cmd.Env, EnvStartupProbe+"="+probe, "LANG=en_US.UTF-8")
+	cmd.Env = append(cmd.Env, env...)
+	w := startUntil(b, cmd, startupProbeLine)
+	w.peakRSSMB = reportedRSSMB(w.readyLine)
+	return w
+}
+
+// startUntil starts cmd and returns once it printed a line containing
+// ready on stderr.
+func startUntil(b *testing.B, cmd *exec.Cmd, ready string) *benchWindow {
+	b.Helper()
+	w := &benchWindow{cmd: cmd, drained: make(chan struct{})}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		b.Fatal(err)
 	}
-	b.ReportMetric(totalMS/float64(b.N), "ms-to-first-rows")
-	b.ReportMetric(totalRSS/float64(b.N), "MB-peak-RSS")
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), ready) {
+			w.shown, w.readyLine = time.Since(start), sc.Text()
+			break
+		}
+	}
+	go func() {
+		for sc.Scan() {
+			w.rest.WriteString(sc.Text() + "\n")
+		}
+		close(w.drained)
+	}()
+	if w.shown == 0 {
+		<-w.drained
+		_ = cmd.Wait()
+		b.Fatalf("%s exited before it was ready:\n%s", cmd.Path, w.rest.String())
+	}
+	return w
+}
+
+// stop kills the process and waits for it.
+func (w *benchWindow) stop(b *testing.B) {
+	b.Helper()
+	_ = w.cmd.Process.Kill()
+	if err := w.wait(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// wait waits for the process to end: an error when it exited with a
+// failure (not when the benchmark killed it), including its stderr.
+func (w *benchWindow) wait() error {
+	<-w.drained
+	if err := w.cmd.Wait(); err != nil && w.cmd.ProcessState.Exited() {
+		return fmt.Errorf("gui: %w\n%s", err, w.rest.String())
+	}
+	return nil
 }
 
 // reportedRSSMB reads the "peak_rss_kb=N" the app reports with the line.
@@ -70,4 +189,37 @@ func reportedRSSMB(line string) float64 {
 	_, v, _ := strings.Cut(line, "peak_rss_kb=")
 	kb, _ := strconv.ParseFloat(strings.Fields(v + " ")[0], 64)
 	return kb / 1024
+}
+
+// residentMB is the current resident set (VmRSS) of process pid.
+func residentMB(b *testing.B, pid int) float64 {
+	b.Helper()
+	return statusMB(b, pid, "VmRSS:")
+}
+
+// statusMB reads a kB figure such as "VmHWM:" from /proc/pid/status.
+func statusMB(b *testing.B, pid int, field string) float64 {
+	b.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, field); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return kb / 1024
+		}
+	}
+	b.Fatalf("no %s in /proc/%d/status", field, pid)
+	return 0
+}
+
+func xdotool(b *testing.B, args ...string) {
+	b.Helper()
+	if out, err := exec.Command("xdotool", args...).CombinedOutput(); err != nil {
+		b.Fatalf("xdotool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
 }

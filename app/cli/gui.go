@@ -19,6 +19,7 @@ import (
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/desktop"
+	"github.com/owtray/owtray/app/memtrim"
 	"github.com/owtray/owtray/assets"
 	"github.com/owtray/owtray/ui"
 )
@@ -31,6 +32,10 @@ const startupProbeLine = "owtray: first rows shown"
 
 // desktopMemoryLimit is the Go runtime's soft memory limit in the desktop app.
 const desktopMemoryLimit = 64 << 20
+
+// memoryTrimInterval is how often the desktop app hands the C heap's free
+// pages back to the system (see app/memtrim).
+const memoryTrimInterval = 30 * time.Second
 
 // EnvPprof, set to a loopback address such as 127.0.0.1:6060, serves Go's
 // profiles (net/http/pprof) there while the window runs: for diagnosing
@@ -109,6 +114,7 @@ func showDesktop(ctx context.Context, e *env, a *app.App, opts desktop.Options) 
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	go memtrim.Run(runCtx, memoryTrimInterval)
 	done := make(chan error, 1)
 	go func() {
 		err := a.Run(runCtx, app.RunOptions{Forward: RunShared(a, e.log, func() { fyne.Do(u.ShowWindow) })})
