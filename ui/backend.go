@@ -40,7 +40,8 @@ type StatusSource interface {
 type Library interface {
 	// Activities returns the page of stored activities matching f, newest
 	// first by start date, with the total number of matches. It answers in
-	// well under 100 ms for 20,000 activities.
+	// well under 100 ms for 20,000 activities. The items may carry only the
+	// listed fields, without Strava's JSON: Activity has the whole record.
 	Activities(ctx context.Context, f Filter) (ActivityPage, error)
 	// Sports returns the distinct sport_type values stored, sorted.
 	Sports(ctx context.Context) ([]string, error)

@@ -16,6 +16,7 @@ const (
 	msgSelect        = "Select an activity to see all its details and its route."
 	msgSummaryOnly   = "Only the summary is stored yet. Fetch details for the description, device, calories and laps."
 	msgNoDescription = "No description."
+	msgDetailLoading = "Loading…"
 )
 
 // fieldColumns: field path, value in the user's units, value as sent.
@@ -129,6 +130,17 @@ func (d *detailPanel) render(a store.Activity) {
 	d.stats.SetText(joinNonEmpty(" · ", formatDistance(a.Distance, u), "moving "+formatDuration(a.MovingTime),
 		"elapsed "+formatDuration(a.ElapsedTime), "elevation gain "+formatElevation(a.TotalElevationGain, u)))
 	d.flags.SetText(joinNonEmpty(" · ", x.flags()...))
+	d.empty.Hide()
+	d.body.Show()
+	if a.JSON() == nil {
+		// A list row carries only the indexed fields; Strava's JSON is on its way.
+		d.description.SetText(msgDetailLoading)
+		d.device.SetText("")
+		d.route.setRoute(nil, msgDetailLoading)
+		d.fields = nil
+		d.fieldList.Refresh()
+		return
+	}
 	d.renderText(a, x)
 	d.renderRoute(x)
 
@@ -141,8 +153,6 @@ func (d *detailPanel) render(a store.Activity) {
 	if err != nil {
 		d.message.SetText(err.Error())
 	}
-	d.empty.Hide()
-	d.body.Show()
 }
 
 func (d *detailPanel) renderText(a store.Activity, x extras) {

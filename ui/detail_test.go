@@ -52,6 +52,33 @@ func TestDetailWithRoute(t *testing.T) {
 	}
 }
 
+// TestDetailLoadsTheJSONOfAListRow: list rows come without Strava's JSON,
+// so a selected row shows its listed fields and "Loading…" (not "no route"
+// or "summary only") until the whole record arrives.
+func TestDetailLoadsTheJSONOfAListRow(t *testing.T) {
+	be := newFakeBackend(20)
+	release := make(chan struct{})
+	be.beforeGet = func() { <-release }
+	h := newHarness(t, be)
+	row := be.acts[0]
+	h.ui.list.list.Select(0)
+	d := h.ui.detail
+	if d.current.ID != row.ID || d.title.Text != row.Name {
+		t.Fatalf("detail shows %d %q while loading, want the selected row %d", d.current.ID, d.title.Text, row.ID)
+	}
+	lines, placeholder := routeParts(d.route)
+	if d.description.Text != msgDetailLoading || placeholder != msgDetailLoading || lines != 0 || len(d.fields) != 0 || d.message.Text != "" {
+		t.Errorf("while loading: description %q, route %d segments / %q, %d fields, message %q; want Loading… and nothing else",
+			d.description.Text, lines, placeholder, len(d.fields), d.message.Text)
+	}
+	h.handOff("the detail reload", func() { close(release) })
+	lines, placeholder = routeParts(d.route)
+	if lines < 3 || placeholder != "" || len(d.fields) == 0 || d.description.Text == msgDetailLoading {
+		t.Errorf("after loading: route %d segments / %q, %d fields, description %q; want the whole record",
+			lines, placeholder, len(d.fields), d.description.Text)
+	}
+}
+
 func TestDetailWithoutRoute(t *testing.T) {
 	h := newHarness(t, newFakeBackend(20))
 	a := h.selectRow(2) // a swim: no polyline

@@ -32,6 +32,7 @@ type fakeBackend struct {
 
 	// Hooks; nil means the default behaviour.
 	beforeQuery func(ctx context.Context, f Filter) error // runs before Activities answers
+	beforeGet   func()                                    // runs before Activity answers
 	connect     func(ctx context.Context) (ConnectResult, error)
 	syncNow     func() error
 
@@ -148,6 +149,8 @@ func (f *fakeBackend) Activities(ctx context.Context, flt Filter) (ActivityPage,
 			continue
 		}
 		if page.Total >= flt.Offset && (flt.Limit == 0 || len(page.Items) < flt.Limit) {
+			// Like app/desktop's: list items carry only the indexed fields.
+			a.Summary, a.Detail, a.DetailFetchedAt = nil, nil, time.Time{}
 			page.Items = append(page.Items, a)
 		}
 		page.Total++
@@ -169,6 +172,12 @@ func (f *fakeBackend) Sports(context.Context) ([]string, error) {
 }
 
 func (f *fakeBackend) Activity(_ context.Context, id int64) (store.Activity, error) {
+	f.mu.Lock()
+	hook := f.beforeGet
+	f.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, a := range f.acts {

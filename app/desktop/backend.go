@@ -155,7 +155,8 @@ func (b *Backend) SyncNow(ctx context.Context) error {
 
 // Activities returns one page of matches and the total.
 func (b *Backend) Activities(_ context.Context, f ui.Filter) (ui.ActivityPage, error) {
-	q := store.Query{Search: f.Search, Sport: f.Sport, Since: f.Since, Until: f.Until, Limit: f.Limit, Offset: f.Offset}
+	// The list shows only indexed fields; the detail view loads the JSON.
+	q := store.Query{Search: f.Search, Sport: f.Sport, Since: f.Since, Until: f.Until, Limit: f.Limit, Offset: f.Offset, IndexOnly: true}
 	if q.Limit <= 0 {
 		q.Limit = DefaultPageSize
 	}

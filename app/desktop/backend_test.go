@@ -108,6 +108,12 @@ func TestConnectSyncBrowseExport(t *testing.T) {
 	}
 
 	id := page.Items[0].ID
+	if page.Items[0].Name == "" || page.Items[0].JSON() != nil {
+		t.Errorf("list item %+v: want the indexed fields only, no JSON", page.Items[0])
+	}
+	if whole, err := be.Activity(context.Background(), id); err != nil || whole.JSON() == nil {
+		t.Fatalf("Activity(%d) = JSON %q, %v; want the whole record", id, whole.JSON(), err)
+	}
 	act, err := be.FetchDetails(context.Background(), id)
 	if err != nil || !act.HasDetail() {
 		t.Fatalf("fetch details: %v", err)

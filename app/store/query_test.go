@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -74,6 +75,21 @@ func TestQuery(t *testing.T) {
 			for _, a := range got {
 				if len(a.Summary) == 0 {
 					t.Errorf("activity %d listed without its summary JSON", a.ID)
+				}
+			}
+			indexOnly := tt.q
+			indexOnly.IndexOnly = true
+			lean, err := s.List(indexOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(lean) != len(got) {
+				t.Fatalf("IndexOnly listed %v, want %v", ids(lean), ids(got))
+			}
+			for i, a := range got {
+				a.Summary, a.Detail, a.DetailFetchedAt = nil, nil, time.Time{}
+				if !reflect.DeepEqual(lean[i], a) {
+					t.Errorf("IndexOnly activity %d = %+v, want the listed one without JSON %+v", a.ID, lean[i], a)
 				}
 			}
 			n, err := s.CountMatching(tt.q)

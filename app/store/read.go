@@ -32,6 +32,10 @@ type Query struct {
 	// Limit caps the number of results (0 = no limit); Offset skips that many
 	// matches first.
 	Limit, Offset int
+	// IndexOnly leaves Strava's JSON (Summary, Detail) and DetailFetchedAt
+	// out of the results, which then come from the compact index alone: for
+	// lists that show only the indexed fields, such as the window's.
+	IndexOnly bool
 }
 
 // matcher is a Query prepared for scanning rows without allocation.
@@ -42,13 +46,14 @@ type matcher struct {
 	untilSec, untilNsec int64
 	limit, offset       int
 	unfiltered          bool
+	indexOnly           bool
 }
 
 func newMatcher(q Query) (*matcher, error) {
 	if q.Limit < 0 || q.Offset < 0 {
 		return nil, fmt.Errorf("query limit %d / offset %d: must not be negative: %w", q.Limit, q.Offset, ErrInvalid)
 	}
-	m := &matcher{limit: q.Limit, offset: q.Offset}
+	m := &matcher{limit: q.Limit, offset: q.Offset, indexOnly: q.IndexOnly}
 	if s := strings.TrimSpace(q.Sport); s != "" {
 		m.sport = []byte(s)
 	}
@@ -118,13 +123,17 @@ func (s *Store) Each(q Query, fn func(Activity) error) error {
 	}
 	return s.view("list activities", func(tx *bolt.Tx) error {
 		docs := bucket(tx, bucketDocs)
+		load := func(k []byte, rv *rowView) (Activity, error) { return assemble(docs, k, rv) }
+		if m.indexOnly {
+			load = fromIndex
+		}
 		skip, n := m.offset, 0
 		return scanRows(tx, m, func(k []byte, rv *rowView) (bool, error) {
 			if skip > 0 {
 				skip--
 				return true, nil
 			}
-			a, err := assemble(docs, k, rv)
+			a, err := load(k, rv)
 			if err != nil {
 				return false, err
 			}
@@ -310,6 +319,13 @@ func assemble(docs *bolt.Bucket, k []byte, rv *rowView) (Activity, error) {
 		return Activity{}, fmt.Errorf("activity %d: index and row disagree: %w", id, ErrCorrupt)
 	}
 	return build(id, rv, &d), nil
+}
+
+// fromIndex is the activity as far as its row in the index tells: no JSON.
+func fromIndex(k []byte, rv *rowView) (Activity, error) {
+	a := Activity{ID: keyID(k)}
+	rv.fill(&a)
+	return a, nil
 }
 
 func build(id int64, rv *rowView, d *docView) Activity {
