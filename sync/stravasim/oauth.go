@@ -204,6 +204,21 @@ func (s *Sim) validClientID(id string) bool {
 	return subtle.ConstantTimeCompare([]byte(id), []byte(s.cfg.ClientID)) == 1
 }
 
+// clientForm parses the request's form and checks the application
+// credentials in it; on failure it writes the error (a bad form is a 400
+// naming resource) and reports false.
+func (s *Sim) clientForm(w http.ResponseWriter, r *http.Request, resource string) bool {
+	if err := parseForm(w, r); err != nil {
+		writeError(w, errBadRequest(resource, "", "invalid"))
+		return false
+	}
+	if e := s.checkClient(r.Form); e != nil {
+		writeError(w, e)
+		return false
+	}
+	return true
+}
+
 // checkClient validates application credentials (token endpoint, push subscriptions).
 func (s *Sim) checkClient(form url.Values) *apiError {
 	if !s.validClientID(form.Get("client_id")) {
@@ -226,12 +241,7 @@ type tokenResponse struct {
 
 // handleToken is POST /oauth/token: authorization_code and refresh_token grants.
 func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		writeError(w, errBadRequest("Application", "", "invalid"))
-		return
-	}
-	if e := s.checkClient(r.Form); e != nil {
-		writeError(w, e)
+	if !s.clientForm(w, r, "Application") {
 		return
 	}
 	var resp *tokenResponse

@@ -48,12 +48,7 @@ func (s *Sim) subscriptionJSON(sub *subscription) subscriptionJSON {
 // On success it answers 201 with the subscription (Strava documents {"id": …};
 // the other fields are extra and harmless).
 func (s *Sim) handleCreateSubscription(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		writeError(w, errBadRequest("PushSubscription", "", "invalid"))
-		return
-	}
-	if e := s.checkClient(r.Form); e != nil {
-		writeError(w, e)
+	if !s.clientForm(w, r, "PushSubscription") {
 		return
 	}
 	callback := r.Form.Get("callback_url")
@@ -135,12 +130,7 @@ func (s *Sim) verifyCallback(ctx context.Context, callback, verifyToken string) 
 // handleListSubscriptions is GET /push_subscriptions: an array with the
 // application's subscription, if any.
 func (s *Sim) handleListSubscriptions(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		writeError(w, errBadRequest("PushSubscription", "", "invalid"))
-		return
-	}
-	if e := s.checkClient(r.Form); e != nil {
-		writeError(w, e)
+	if !s.clientForm(w, r, "PushSubscription") {
 		return
 	}
 	out := []subscriptionJSON{}
@@ -154,12 +144,7 @@ func (s *Sim) handleListSubscriptions(w http.ResponseWriter, r *http.Request) {
 
 // handleDeleteSubscription is DELETE /push_subscriptions/{id}: 204 No Content.
 func (s *Sim) handleDeleteSubscription(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		writeError(w, errBadRequest("PushSubscription", "", "invalid"))
-		return
-	}
-	if e := s.checkClient(r.Form); e != nil {
-		writeError(w, e)
+	if !s.clientForm(w, r, "PushSubscription") {
 		return
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
