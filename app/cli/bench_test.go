@@ -197,24 +197,14 @@ func residentMB(b *testing.B, pid int) float64 {
 	return statusMB(b, pid, "VmRSS:")
 }
 
-// statusMB reads a kB figure such as "VmHWM:" from /proc/pid/status.
+// statusMB reads a kB figure such as "VmHWM:" from /proc/pid/status, in MB.
 func statusMB(b *testing.B, pid int, field string) float64 {
 	b.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	kb, err := procStatusKB(fmt.Sprintf("/proc/%d/status", pid), field)
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, field); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return kb / 1024
-		}
-	}
-	b.Fatalf("no %s in /proc/%d/status", field, pid)
-	return 0
+	return float64(kb) / 1024
 }
 
 func xdotool(b *testing.B, args ...string) {

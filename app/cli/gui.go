@@ -157,15 +157,20 @@ func restartAsDemo(context.Context) error {
 
 // peakRSSKB is the process's peak resident set (VmHWM) on Linux, else 0.
 func peakRSSKB() int {
-	raw, err := os.ReadFile("/proc/self/status")
+	kb, _ := procStatusKB("/proc/self/status", "VmHWM:")
+	return kb
+}
+
+// procStatusKB reads a kB figure such as "VmHWM:" from a /proc/PID/status file.
+func procStatusKB(path, field string) (int, error) {
+	raw, err := os.ReadFile(path)
 	if err != nil {
-		return 0
+		return 0, err
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return kb
+		if v, ok := strings.CutPrefix(line, field); ok {
+			return strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
 		}
 	}
-	return 0
+	return 0, fmt.Errorf("no %s in %s", field, path)
 }
