@@ -5,19 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/apptest"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/ipc"
-	"github.com/owtray/owtray/app/secrets/secretstest"
 	"github.com/owtray/owtray/app/store"
 	"github.com/owtray/owtray/sync/stravasim"
 	"github.com/owtray/owtray/sync/webhook"
@@ -35,42 +32,14 @@ type instance struct {
 
 func newInstance(t *testing.T, activities int, extra map[string]string) *instance {
 	t.Helper()
-	srv, err := stravasim.Start(stravasim.Config{Activities: activities, Seed: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	in := &instance{t: t, sim: srv, base: "http://127.0.0.1:" + strconv.Itoa(port)}
-	in.env = map[string]string{
-		config.EnvAPIURL:             srv.APIURL(),
-		config.EnvOAuthURL:           srv.OAuthURL(),
-		config.EnvClientID:           "12345",
-		config.EnvClientSecret:       "sim-client-secret",
-		config.EnvDataDir:            filepath.Join(t.TempDir(), "data"),
-		config.EnvRedirectURI:        in.base + config.CallbackPath,
-		config.EnvWebhookCallbackURL: in.base + webhook.WebhookPath,
-		config.EnvWebhookVerifyToken: "verify-" + strconv.Itoa(port),
-	}
-	for k, v := range extra {
-		in.env[k] = v
-	}
-	cfg, err := config.Load(config.Options{LookupEnv: func(k string) (string, bool) { v, ok := in.env[k]; return v, ok }, WorkDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.Open(cfg, app.Options{KeychainService: secretstest.NewService(t), OpenBrowser: app.VisitURL, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	in.app = a
-	return in
+	opened := apptest.Open(t, stravasim.Config{Activities: activities, Seed: 5}, func(env map[string]string, base string) {
+		env[config.EnvWebhookCallbackURL] = base + webhook.WebhookPath
+		env[config.EnvWebhookVerifyToken] = "app-test-verify-token"
+		for k, v := range extra {
+			env[k] = v
+		}
+	})
+	return &instance{t: t, sim: opened.Sim, app: opened.App, base: opened.Base, env: opened.Env}
 }
 
 // run starts the long-running part and returns a func that stops it and

@@ -5,17 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
-	"net"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/apptest"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/desktop"
-	"github.com/owtray/owtray/app/secrets/secretstest"
 	"github.com/owtray/owtray/app/store"
 	"github.com/owtray/owtray/sync/stravasim"
 	"github.com/owtray/owtray/ui"
@@ -24,36 +21,12 @@ import (
 // newBackend is the window's backend on a real App against the simulator.
 func newBackend(t testing.TB, activities int, mod func(map[string]string)) (*desktop.Backend, *app.App, *stravasim.Server) {
 	t.Helper()
-	srv, err := stravasim.Start(stravasim.Config{Activities: activities, Seed: 9})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
-	env := map[string]string{
-		config.EnvAPIURL: srv.APIURL(), config.EnvOAuthURL: srv.OAuthURL(),
-		config.EnvClientID: "12345", config.EnvClientSecret: "sim-client-secret",
-		config.EnvDataDir:     filepath.Join(t.TempDir(), "data"),
-		config.EnvRedirectURI: "http://127.0.0.1:" + port + config.CallbackPath,
-	}
-	if mod != nil {
-		mod(env)
-	}
-	cfg, err := config.Load(config.Options{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, WorkDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.Open(cfg, app.Options{KeychainService: secretstest.NewService(t), OpenBrowser: app.VisitURL, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return desktop.New(a, desktop.Options{}), a, srv
+	opened := apptest.Open(t, stravasim.Config{Activities: activities, Seed: 9}, func(env map[string]string, _ string) {
+		if mod != nil {
+			mod(env)
+		}
+	})
+	return desktop.New(opened.App, desktop.Options{}), opened.App, opened.Sim
 }
 
 func TestConnectSyncBrowseExport(t *testing.T) {
