@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/app/memtrim"
 	"github.com/owtray/owtray/sync/stravasim"
 )
 
@@ -200,7 +201,7 @@ func residentMB(b *testing.B, pid int) float64 {
 // statusMB reads a kB figure such as "VmHWM:" from /proc/pid/status, in MB.
 func statusMB(b *testing.B, pid int, field string) float64 {
 	b.Helper()
-	kb, err := procStatusKB(fmt.Sprintf("/proc/%d/status", pid), field)
+	kb, err := memtrim.StatusKB(fmt.Sprintf("/proc/%d/status", pid), field)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,8 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -157,20 +155,6 @@ func restartAsDemo(context.Context) error {
 
 // peakRSSKB is the process's peak resident set (VmHWM) on Linux, else 0.
 func peakRSSKB() int {
-	kb, _ := procStatusKB("/proc/self/status", "VmHWM:")
+	kb, _ := memtrim.StatusKB("/proc/self/status", "VmHWM:")
 	return kb
-}
-
-// procStatusKB reads a kB figure such as "VmHWM:" from a /proc/PID/status file.
-func procStatusKB(path, field string) (int, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, field); ok {
-			return strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-		}
-	}
-	return 0, fmt.Errorf("no %s in %s", field, path)
 }

@@ -3,10 +3,7 @@
 package memtrim
 
 import (
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/owtray/owtray/app/memtrim/memtrimtest"
@@ -37,19 +34,9 @@ func TestReleaseReturnsFreedHeapPages(t *testing.T) {
 // residentKB is this process's resident set (VmRSS).
 func residentKB(t *testing.T) int {
 	t.Helper()
-	raw, err := os.ReadFile("/proc/self/status")
+	kb, err := StatusKB("/proc/self/status", "VmRSS:")
 	if err != nil {
-		t.Skip("no /proc/self/status:", err)
+		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb
-		}
-	}
-	t.Fatal("no VmRSS line")
-	return 0
+	return kb
 }
