@@ -9,7 +9,7 @@ BUILD_DEPS := gcc pkg-config xorg-dev libgl1-mesa-dev
 TEST_DEPS  := $(BUILD_DEPS) xvfb xauth xdotool dbus dbus-x11 gnome-keyring imagemagick haskell-status-notifier-item-utils
 SESSION   := .ci/desktop-session
 FUZZTIME  ?= 20s
-BENCH_PKGS := ./app/store/ ./sync/engine/ ./sync/webhook/ ./ui/ ./app/desktop/ ./app/cli/
+BENCH_PKGS := ./sync/store/ ./sync/engine/ ./sync/webhook/ ./ui/ ./app/desktop/ ./app/cli/
 
 .PHONY: run build test bench screenshots deps-build deps-test clean
 

@@ -16,7 +16,7 @@ import (
 	"github.com/owtray/owtray/app/auth"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/secrets"
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/strava"
 )

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/owtray/owtray/app/export"
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/engine"
 )
 

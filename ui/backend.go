@@ -7,7 +7,7 @@ import (
 
 	"github.com/owtray/owtray/app/textfmt"
 
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 // Backend is everything the window and the tray need from the application.

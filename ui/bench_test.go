@@ -14,7 +14,7 @@ const benchActivities = 20000
 // 20,000 activities: the query to the in-memory fake backend (a scan of all
 // 20,000 names), the hand-back to the UI goroutine, the count and the
 // visible rows redrawn. The store's own query speed is benchmarked in
-// app/store.
+// sync/store.
 //
 //	go test -run '^$' -bench . -benchmem ./ui/
 func BenchmarkSearchKeystroke(b *testing.B) {

@@ -7,7 +7,7 @@ import (
 
 	polyline "github.com/twpayne/go-polyline"
 
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 // extras are the fields of Strava's JSON the detail view shows beyond the

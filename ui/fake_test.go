@@ -14,7 +14,7 @@ import (
 
 	polyline "github.com/twpayne/go-polyline"
 
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 // fakeBackend is an in-memory Backend for tests. Its zero behaviour is a

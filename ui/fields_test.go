@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 func TestFlattenJSON(t *testing.T) {

@@ -3,7 +3,7 @@ package ui
 import (
 	"context"
 
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 // pageSize is how many activities one backend query returns; pages are

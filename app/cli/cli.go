@@ -16,7 +16,7 @@ import (
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/ipc"
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 // Stdio are the streams a command uses.

@@ -21,7 +21,7 @@ import (
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/secrets/secretstest"
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/stravasim"
 )
 

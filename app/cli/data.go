@@ -16,7 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/owtray/owtray/app"
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/app/textfmt"
 	"github.com/owtray/owtray/sync/engine"
 )

@@ -7,7 +7,7 @@ import (
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/export"
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 func runExport(ctx context.Context, e *env, args []string) error {

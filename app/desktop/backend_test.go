@@ -13,7 +13,7 @@ import (
 	"github.com/owtray/owtray/app/apptest"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/desktop"
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/stravasim"
 	"github.com/owtray/owtray/ui"
 )

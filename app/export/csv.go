@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 // column is one CSV column, named as Strava names the field. decoded gives

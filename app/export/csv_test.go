@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/owtray/owtray/app/export"
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 var csvHeader = []string{

@@ -22,7 +22,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 // Errors returned, wrapped with the activity id; check them with errors.Is.

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/owtray/owtray/app/export"
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 // Every writer checks all activities before writing: a bad one anywhere in

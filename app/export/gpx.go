@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
 )
 

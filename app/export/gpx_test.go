@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/owtray/owtray/app/export"
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 const (

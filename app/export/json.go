@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 // JSON writes a JSON array of the activities exactly as Strava sent them:

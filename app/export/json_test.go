@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/owtray/owtray/app/export"
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 func TestJSON(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/sync/stravasim"

@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/owtray/owtray/app/store"
+	"github.com/owtray/owtray/sync/store"
 )
 
 // Routes.

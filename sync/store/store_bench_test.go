@@ -19,7 +19,7 @@ import (
 // filter by sport and search by name < 100 ms, upsert > 20,000 activities/s)
 // and the on-disk size per activity. Run with
 //
-//	go test -run '^$' -bench . -benchtime 3x ./app/store/
+//	go test -run '^$' -bench . -benchtime 3x ./sync/store/
 
 const (
 	benchActivities = 100_000
