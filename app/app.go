@@ -16,8 +16,8 @@ import (
 	"github.com/owtray/owtray/app/auth"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/secrets"
-	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/engine"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
 )
 
@@ -107,7 +107,7 @@ func Open(cfg config.Config, opts Options) (*App, error) {
 	a.tokens = auth.NewTokenSource(a.authConfig(secret), a.secrets, a.onReconnectNeeded)
 	if state, err := st.SyncState(); err == nil {
 		// The last process's headers: never send what they say Strava refuses.
-		a.limits.Restore(engine.SnapshotFromStore(state.RateLimit), opts.Now())
+		a.limits.Restore(state.RateLimit, opts.Now())
 	}
 	a.client = strava.New(cfg.APIURL, a.tokens,
 		strava.WithHTTPClient(opts.HTTPClient),

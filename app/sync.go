@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/owtray/owtray/app/export"
-	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/engine"
+	"github.com/owtray/owtray/sync/store"
 )
 
 // SyncOptions select what Sync does.

@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/owtray/owtray/app"
 	"strings"
 	"time"
+
+	"github.com/owtray/owtray/app"
 )
 
 func runLogin(ctx context.Context, e *env, args []string) error {

@@ -16,9 +16,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/owtray/owtray/app"
-	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/app/textfmt"
 	"github.com/owtray/owtray/sync/engine"
+	"github.com/owtray/owtray/sync/store"
 )
 
 func runSync(ctx context.Context, e *env, args []string) error {

@@ -12,8 +12,8 @@ import (
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/export"
-	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/engine"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/ui"
 )
 

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/owtray/owtray/sync/store"
-	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/strava"
 )
 
@@ -45,9 +44,9 @@ func stored(t *testing.T, summary, detail string) store.Activity {
 	t.Helper()
 	s := decodeActivity(t, fixture(t, summary))
 	if detail == "" {
-		return engine.ToStore(s)
+		return store.FromStrava(s)
 	}
-	a := engine.ToStore(decodeActivity(t, fixture(t, detail)))
+	a := store.FromStrava(decodeActivity(t, fixture(t, detail)))
 	a.Summary = s.Raw
 	return a
 }

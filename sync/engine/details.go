@@ -125,7 +125,7 @@ func (e *Engine) fetchDetail(ctx context.Context, id int64) (store.Activity, err
 	if a.ID != id {
 		return store.Activity{}, fmt.Errorf("asked Strava for activity %d, got %d: %w", id, a.ID, strava.ErrBadResponse)
 	}
-	rec := ToStore(a)
+	rec := store.FromStrava(a)
 	if !a.Detailed() {
 		rec.Detail = json.RawMessage(a.Raw) // Strava answered with a summary: keep it as the detail
 		rec.Summary = nil
@@ -181,30 +181,4 @@ func (c eta) estimate(done, total int) time.Duration {
 	}
 	per := c.now().Sub(c.start) / time.Duration(done)
 	return per * time.Duration(total-done)
-}
-
-// SnapshotToStore converts the client's rate-limit snapshot for the store.
-func SnapshotToStore(s strava.RateLimitSnapshot) store.RateLimitSnapshot {
-	return store.RateLimitSnapshot{
-		ObservedAt:     s.At,
-		Limit15Min:     s.Overall.Limit15,
-		Usage15Min:     s.Overall.Usage15,
-		LimitDaily:     s.Overall.LimitDay,
-		UsageDaily:     s.Overall.UsageDay,
-		ReadLimit15Min: s.Read.Limit15,
-		ReadUsage15Min: s.Read.Usage15,
-		ReadLimitDaily: s.Read.LimitDay,
-		ReadUsageDaily: s.Read.UsageDay,
-		BlockedUntil:   s.BlockedUntil,
-	}
-}
-
-// SnapshotFromStore is the inverse of SnapshotToStore.
-func SnapshotFromStore(s store.RateLimitSnapshot) strava.RateLimitSnapshot {
-	return strava.RateLimitSnapshot{
-		At:           s.ObservedAt,
-		Overall:      strava.RateLimitCounts{Limit15: s.Limit15Min, Usage15: s.Usage15Min, LimitDay: s.LimitDaily, UsageDay: s.UsageDaily},
-		Read:         strava.RateLimitCounts{Limit15: s.ReadLimit15Min, Usage15: s.ReadUsage15Min, LimitDay: s.ReadLimitDaily, UsageDay: s.ReadUsageDaily},
-		BlockedUntil: s.BlockedUntil,
-	}
 }

@@ -6,7 +6,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -215,7 +214,7 @@ func (e *Engine) finish(rep Report, err error) {
 	snap := e.client.RateLimits()
 	uerr := e.store.UpdateSyncState(func(s *store.SyncState) {
 		s.LastSyncAt = now
-		s.RateLimit = SnapshotToStore(snap)
+		s.RateLimit = snap
 		if err != nil {
 			s.LastSyncError = err.Error()
 			return
@@ -387,39 +386,10 @@ func toStorePage(acts []strava.Activity) ([]store.Activity, time.Time, error) {
 		if a.ID <= 0 || a.StartDate.IsZero() {
 			return nil, time.Time{}, fmt.Errorf("Strava listed an activity without id or start_date (id %d): %w", a.ID, strava.ErrBadResponse)
 		}
-		out = append(out, ToStore(a))
+		out = append(out, store.FromStrava(a))
 		if oldest.IsZero() || a.StartDate.Before(oldest) {
 			oldest = a.StartDate
 		}
 	}
 	return out, oldest, nil
-}
-
-// ToStore converts a Strava activity; a detailed one fills Detail, a summary
-// one Summary.
-func ToStore(a strava.Activity) store.Activity {
-	s := store.Activity{
-		ID:                 a.ID,
-		AthleteID:          a.Athlete.ID,
-		Name:               a.Name,
-		SportType:          a.SportType,
-		StartDate:          a.StartDate.UTC(),
-		StartDateLocal:     a.StartDateLocal,
-		Timezone:           a.Timezone,
-		Distance:           a.Distance,
-		MovingTime:         a.MovingTime,
-		ElapsedTime:        a.ElapsedTime,
-		TotalElevationGain: a.TotalElevationGain,
-		Private:            a.Private,
-	}
-	if s.SportType == "" {
-		s.SportType = a.Type
-	}
-	raw := json.RawMessage(a.Raw)
-	if a.Detailed() {
-		s.Detail = raw
-	} else {
-		s.Summary = raw
-	}
-	return s
 }

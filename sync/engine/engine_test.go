@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/engine"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/sync/stravasim"
 )
@@ -26,7 +26,7 @@ func TestFullImportMirrorsStrava(t *testing.T) {
 		t.Errorf("%d list requests, want 8", n)
 	}
 	st, _ := w.store.SyncState()
-	if st.FullImport.InProgress || st.LastFullSync.IsZero() || st.RateLimit.ReadLimit15Min == 0 {
+	if st.FullImport.InProgress || st.LastFullSync.IsZero() || st.RateLimit.Read.Limit15 == 0 {
 		t.Errorf("sync state after import: %+v", st)
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/engine"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/sync/stravasim"
 )

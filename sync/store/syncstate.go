@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/owtray/owtray/sync/strava"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -29,7 +31,7 @@ type SyncState struct {
 	// RateLimit is the last rate-limit snapshot read from Strava's headers,
 	// so that a new process (each CLI run is one) does not send requests the
 	// last headers said would be refused.
-	RateLimit RateLimitSnapshot `json:"rate_limit,omitzero"`
+	RateLimit strava.RateLimitSnapshot `json:"rate_limit,omitzero"`
 	// Webhook is the push subscription this installation registered.
 	Webhook WebhookState `json:"webhook,omitzero"`
 }
@@ -63,23 +65,6 @@ type DetailBackfillState struct {
 	// Failed counts failures per activity id, to skip activities whose detail
 	// keeps failing.
 	Failed map[int64]int `json:"failed,omitempty"`
-}
-
-// RateLimitSnapshot is Strava's rate-limit headers as last seen. Strava sends
-// overall (X-RateLimit-*) and read (X-ReadRateLimit-*) limits and usage, each
-// for the 15-minute window and the day.
-type RateLimitSnapshot struct {
-	ObservedAt     time.Time `json:"observed_at,omitzero"`
-	Limit15Min     int       `json:"limit_15min,omitzero"`
-	Usage15Min     int       `json:"usage_15min,omitzero"`
-	LimitDaily     int       `json:"limit_daily,omitzero"`
-	UsageDaily     int       `json:"usage_daily,omitzero"`
-	ReadLimit15Min int       `json:"read_limit_15min,omitzero"`
-	ReadUsage15Min int       `json:"read_usage_15min,omitzero"`
-	ReadLimitDaily int       `json:"read_limit_daily,omitzero"`
-	ReadUsageDaily int       `json:"read_usage_daily,omitzero"`
-	// BlockedUntil is set after a 429: no request before it.
-	BlockedUntil time.Time `json:"blocked_until,omitzero"`
 }
 
 // WebhookState is the registered push subscription (not a secret).

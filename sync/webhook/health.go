@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/strava"
 )
 
@@ -129,7 +128,7 @@ func (h *Handler) Health(ctx context.Context) Health {
 	} else {
 		out.Subscription = SubscriptionHealth{ID: ss.Webhook.SubscriptionID, CallbackURL: redactURL(ss.Webhook.CallbackURL)}
 		out.LastSync = SyncHealth{At: ss.LastSyncAt, Result: ss.LastSyncResult, Error: ss.LastSyncError}
-		out.RateLimit = engine.SnapshotFromStore(ss.RateLimit)
+		out.RateLimit = ss.RateLimit
 		if ss.LastSyncError != "" {
 			reasons = append(reasons, "last sync failed: "+ss.LastSyncError)
 		}

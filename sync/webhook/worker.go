@@ -12,7 +12,6 @@ import (
 	"github.com/cenkalti/backoff/v5"
 
 	"github.com/owtray/owtray/sync/store"
-	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/strava"
 )
 
@@ -505,7 +504,7 @@ func (w *Worker) apply(ctx context.Context, seq uint64, ev Event) (Result, error
 
 // detailRecord is the store record of a freshly fetched activity.
 func detailRecord(a strava.Activity, fetched time.Time) store.Activity {
-	rec := engine.ToStore(a)
+	rec := store.FromStrava(a)
 	if !a.Detailed() { // Strava answered with a summary: keep it as the detail
 		rec.Detail, rec.Summary = json.RawMessage(a.Raw), nil
 	}
