@@ -9,7 +9,7 @@ BUILD_DEPS := gcc pkg-config xorg-dev libgl1-mesa-dev
 TEST_DEPS  := $(BUILD_DEPS) xvfb xauth xdotool dbus dbus-x11 gnome-keyring imagemagick haskell-status-notifier-item-utils
 SESSION   := .ci/desktop-session
 FUZZTIME  ?= 20s
-BENCH_PKGS := ./sync/store/ ./sync/engine/ ./sync/webhook/ ./ui/ ./app/desktop/ ./app/cli/
+BENCH_PKGS := ./sync/store/ ./sync/engine/ ./sync/webhook/ ./ui/ ./app/desktop/
 
 .PHONY: run build test bench screenshots deps-build deps-test clean
 
@@ -36,7 +36,7 @@ bench: deps-test
 
 # Regenerates README's screenshots (docs/*.png) from the real app under Xvfb.
 screenshots: deps-test
-	$(SESSION) sh -c 'OWTRAY_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run "TestDemoWindowAndTray|TestSetupScreenRenders" ./app/cli/'
+	$(SESSION) sh -c 'OWTRAY_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run "TestDemoWindowAndTray|TestSetupScreenRenders" ./app/desktop/'
 
 clean:
 	rm -rf bin
