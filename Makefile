@@ -11,13 +11,22 @@ SESSION   := .ci/desktop-session
 FUZZTIME  ?= 20s
 BENCH_PKGS := ./sync/store/ ./sync/engine/ ./sync/webhook/ ./ui/ ./app/desktop/
 
-.PHONY: run build test bench screenshots deps-build deps-test clean
+.PHONY: run build build-headless headless-check test bench screenshots deps-build deps-test clean
 
 run: build
 	./$(BIN) $(ARGS)
 
 build: deps-build
 	$(GO) build -o $(BIN) .
+
+# The headless build: no window, no Fyne, no cgo (`owtray serve` and the CLI).
+build-headless:
+	CGO_ENABLED=0 $(GO) build -tags nogui -o bin/owtray-headless .
+
+# The headless build has no Fyne and no cgo, and builds for linux, darwin and
+# windows on amd64 and arm64.
+headless-check:
+	GO=$(GO) .ci/headless-check
 
 deps-build:
 	@.ci/install-deps $(BUILD_DEPS)
@@ -27,7 +36,7 @@ deps-test:
 
 # go vet and the race-enabled tests inside a private D-Bus session with an
 # unlocked gnome-keyring, a status-notifier watcher and a virtual X display.
-test: deps-test
+test: deps-test headless-check
 	$(SESSION) sh -c '$(GO) vet ./... && OWTRAY_REQUIRE_KEYRING=1 OWTRAY_REQUIRE_DESKTOP=1 $(GO) test -race -timeout 25m ./...'
 	$(GO) test -run '^$$' -fuzz '^FuzzParseEvent$$' -fuzztime $(FUZZTIME) ./sync/webhook/
 
