@@ -1,6 +1,7 @@
 # owtray — two commands on a fresh Debian/Ubuntu machine:
 #   make run    install build dependencies, build and start the app
-#   make test   install test dependencies, run go vet and the tests
+#   make test   install test dependencies, run go vet, staticcheck, the import
+#               rules, the headless cross-builds and the tests
 # (make bench runs the benchmarks.)
 
 GO        ?= go
@@ -9,9 +10,10 @@ BUILD_DEPS := gcc pkg-config xorg-dev libgl1-mesa-dev
 TEST_DEPS  := $(BUILD_DEPS) xvfb xauth xdotool dbus dbus-x11 gnome-keyring imagemagick haskell-status-notifier-item-utils
 SESSION   := .ci/desktop-session
 FUZZTIME  ?= 20s
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCH_PKGS := ./sync/store/ ./sync/engine/ ./sync/webhook/ ./ui/ ./app/desktop/
 
-.PHONY: run build build-headless headless-check test bench screenshots deps-build deps-test clean
+.PHONY: run build build-headless headless-check lint test bench screenshots deps-build deps-test clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -28,6 +30,13 @@ build-headless:
 headless-check:
 	GO=$(GO) .ci/headless-check
 
+# staticcheck (checks in staticcheck.conf) and the import rules of
+# docs/ARCHITECTURE.md (.ci/layering, which first tests itself).
+lint: deps-test
+	$(GO) run $(STATICCHECK) ./...
+	.ci/layering --self-test
+	GO=$(GO) .ci/layering
+
 deps-build:
 	@.ci/install-deps $(BUILD_DEPS)
 
@@ -36,7 +45,7 @@ deps-test:
 
 # go vet and the race-enabled tests inside a private D-Bus session with an
 # unlocked gnome-keyring, a status-notifier watcher and a virtual X display.
-test: deps-test headless-check
+test: deps-test headless-check lint
 	$(SESSION) sh -c '$(GO) vet ./... && OWTRAY_REQUIRE_KEYRING=1 OWTRAY_REQUIRE_DESKTOP=1 $(GO) test -race -timeout 25m ./...'
 	$(GO) test -run '^$$' -fuzz '^FuzzParseEvent$$' -fuzztime $(FUZZTIME) ./sync/webhook/
 

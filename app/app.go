@@ -192,7 +192,7 @@ func (a *App) onReconnectNeeded(err error) {
 	a.events.publish(Event{Kind: EventStatus})
 }
 
-// ErrOtherAthlete: the login was for a different athlete than the stored data.
+// ErrOtherAthlete means the login was for a different athlete than the stored data.
 var ErrOtherAthlete = errors.New("a different Strava athlete is already stored here")
 
 // acceptAthlete enforces "one athlete only" before a token is stored.

@@ -13,7 +13,7 @@ import (
 // LoginTimeout is how long a login waits for the browser.
 const LoginTimeout = 5 * time.Minute
 
-// ErrLoginTimeout: the browser did not come back in time.
+// ErrLoginTimeout means the browser did not come back in time.
 var ErrLoginTimeout = errors.New("no answer from the browser in time: start the login again")
 
 // LoginOptions adjust Login.

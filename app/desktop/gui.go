@@ -36,9 +36,9 @@ const desktopMemoryLimit = 64 << 20
 // pages back to the system (see app/memtrim).
 const memoryTrimInterval = 30 * time.Second
 
-// EnvPprof, set to a loopback address such as 127.0.0.1:6060, serves Go's
-// profiles (net/http/pprof) there while the window runs: for diagnosing
-// memory and CPU use.
+// EnvPprof names the variable that, set to a loopback address such as
+// 127.0.0.1:6060, serves Go's profiles (net/http/pprof) there while the
+// window runs: for diagnosing memory and CPU use.
 const EnvPprof = "OWTRAY_PPROF"
 
 var _ cli.GUI = Run
