@@ -69,9 +69,9 @@ func (b *Backend) Subscribe(fn func(ui.Event)) func() {
 		case app.EventActivities:
 			fn(ui.Event{Kind: ui.EventActivitiesChanged})
 		case app.EventNewActivity:
-			act, err := b.app.Activity(ev.ActivityID)
-			if err != nil {
-				act = store.Activity{ID: ev.ActivityID, Name: ev.Name}
+			act := ui.Activity{ID: ev.ActivityID, Name: ev.Name}
+			if stored, err := b.app.Activity(ev.ActivityID); err == nil {
+				act = viewOf(stored)
 			}
 			fn(ui.Event{Kind: ui.EventNewActivity, Activity: act})
 		}
@@ -170,7 +170,11 @@ func (b *Backend) Activities(_ context.Context, f ui.Filter) (ui.ActivityPage, e
 			return ui.ActivityPage{}, err
 		}
 	}
-	return ui.ActivityPage{Items: items, Total: total}, nil
+	page := ui.ActivityPage{Items: make([]ui.Activity, len(items)), Total: total}
+	for i, a := range items {
+		page.Items[i] = listItem(a)
+	}
+	return page, nil
 }
 
 // Sports lists the stored sport types, sorted.
@@ -187,14 +191,22 @@ func (b *Backend) Sports(context.Context) ([]string, error) {
 	return names, nil
 }
 
-// Activity returns one stored activity.
-func (b *Backend) Activity(_ context.Context, id int64) (store.Activity, error) {
-	return b.app.Activity(id)
+// Activity returns one stored activity with Strava's JSON decoded.
+func (b *Backend) Activity(_ context.Context, id int64) (ui.Activity, error) {
+	a, err := b.app.Activity(id)
+	if err != nil {
+		return ui.Activity{}, err
+	}
+	return viewOf(a), nil
 }
 
 // FetchDetails fetches the detailed activity now.
-func (b *Backend) FetchDetails(ctx context.Context, id int64) (store.Activity, error) {
-	return b.app.FetchDetails(ctx, id)
+func (b *Backend) FetchDetails(ctx context.Context, id int64) (ui.Activity, error) {
+	a, err := b.app.FetchDetails(ctx, id)
+	if err != nil {
+		return ui.Activity{}, err
+	}
+	return viewOf(a), nil
 }
 
 // Export writes one activity as GPX (from its streams) or Strava's JSON.

@@ -81,15 +81,24 @@ func TestConnectSyncBrowseExport(t *testing.T) {
 	}
 
 	id := page.Items[0].ID
-	if page.Items[0].Name == "" || page.Items[0].JSON() != nil {
+	if page.Items[0].Name == "" || page.Items[0].JSON != nil || page.Items[0].Loaded {
 		t.Errorf("list item %+v: want the indexed fields only, no JSON", page.Items[0])
 	}
-	if whole, err := be.Activity(context.Background(), id); err != nil || whole.JSON() == nil {
-		t.Fatalf("Activity(%d) = JSON %q, %v; want the whole record", id, whole.JSON(), err)
+	if whole, err := be.Activity(context.Background(), id); err != nil || whole.JSON == nil || !whole.Loaded {
+		t.Fatalf("Activity(%d) = JSON %q, %v; want the whole record", id, whole.JSON, err)
 	}
 	act, err := be.FetchDetails(context.Background(), id)
-	if err != nil || !act.HasDetail() {
+	if err != nil || !act.Detailed {
 		t.Fatalf("fetch details: %v", err)
+	}
+	var sent struct {
+		DeviceName string            `json:"device_name"`
+		Laps       []json.RawMessage `json:"laps"`
+	}
+	if err := json.Unmarshal(act.JSON, &sent); err != nil || act.Problem != "" ||
+		act.DeviceName != sent.DeviceName || len(act.Laps) != len(sent.Laps) {
+		t.Errorf("detailed activity: problem %q, device %q, %d laps; Strava sent %q, %d laps (%v)",
+			act.Problem, act.DeviceName, len(act.Laps), sent.DeviceName, len(sent.Laps), err)
 	}
 	var buf bytes.Buffer
 	if err := be.Export(context.Background(), id, ui.ExportJSON, &buf); err != nil {
