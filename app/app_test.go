@@ -120,7 +120,7 @@ func TestRunEndToEndWebhooks(t *testing.T) {
 	in.waitFor("the subscription", func() bool { _, _, ok := in.sim.Sim.Subscription(); return ok })
 
 	st, err := in.app.Status(context.Background())
-	if err != nil || st.Webhooks.Mode != "external" || !st.Connected {
+	if err != nil || st.Webhooks.Mode != app.WebhooksExternal || !st.Connected {
 		t.Fatalf("status %+v %v", st, err)
 	}
 	h := in.health()
@@ -194,7 +194,7 @@ func TestRunWithoutTunnelSaysHowToEnableWebhooks(t *testing.T) {
 	in.run(app.RunOptions{NoPolling: true})
 	in.waitFor("the webhook state", func() bool {
 		st, _ := in.app.Status(context.Background())
-		return st.Webhooks.Mode == "off" && strings.Contains(st.Webhooks.Message, "NGROK_AUTHTOKEN")
+		return st.Webhooks.Mode == app.WebhooksOff && strings.Contains(st.Webhooks.Message, "NGROK_AUTHTOKEN")
 	})
 	if h := in.health(); h.Tunnel.State != "off" || h.Status != webhook.StatusDegraded {
 		t.Errorf("health %+v", h)
@@ -231,7 +231,7 @@ func TestSetupSavesSecretsToKeychainOnly(t *testing.T) {
 		t.Fatal("invalid setup accepted")
 	} else {
 		var se *app.SetupError
-		if !errors.As(err, &se) || se.Problems["ClientID"] == "" || se.Problems["ClientSecret"] == "" {
+		if !errors.As(err, &se) || se.Problems[app.SetupClientID] == "" || se.Problems[app.SetupClientSecret] == "" {
 			t.Fatalf("problems %v", err)
 		}
 	}
@@ -293,7 +293,7 @@ func TestLogoutOfflineStillForgetsTokensAndWipeDeletesData(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	st, err := in.app.Status(context.Background())
-	if err != nil || st.Connected || st.Activities != 0 || st.Problem != app.ProblemNotConnected {
+	if err != nil || st.Connected || st.Activities != 0 || st.Problem.Kind != app.ProblemNotConnected {
 		t.Fatalf("after offline logout --wipe: %+v %v", st, err)
 	}
 }

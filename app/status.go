@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/owtray/owtray/app/auth"
+	"github.com/owtray/owtray/app/secrets"
+	"github.com/owtray/owtray/app/tunnel"
 	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/sync/webhook"
@@ -19,8 +21,9 @@ type Status struct {
 	AthleteName string    `json:"athlete_name,omitempty"`
 	Scopes      []string  `json:"scopes,omitempty"`
 	TokenExpiry time.Time `json:"token_expiry,omitzero"`
-	// Problem says why the app is not connected, or what needs fixing.
-	Problem        string                   `json:"problem,omitempty"`
+	// Problem says why the app is not connected, or what needs fixing;
+	// zero when connected.
+	Problem        Problem                  `json:"problem,omitzero"`
 	Activities     int                      `json:"activities"`
 	LastSync       time.Time                `json:"last_sync,omitzero"`
 	LastSyncResult string                   `json:"last_sync_result,omitempty"`
@@ -36,33 +39,102 @@ type Status struct {
 
 // WebhookStatus says whether new activities arrive in real time.
 type WebhookStatus struct {
-	// Mode: "not running" (no serve or desktop app), "off", "connecting",
-	// "live", "external", "error".
-	Mode         string `json:"mode"`
-	PublicURL    string `json:"public_url,omitempty"`
-	Message      string `json:"message,omitempty"`
-	Subscription string `json:"subscription_error,omitempty"`
-	QueueDepth   int    `json:"queue_depth"`
-	Paused       string `json:"paused,omitempty"` // why event processing waits
+	Mode         WebhookMode `json:"mode"`
+	PublicURL    string      `json:"public_url,omitempty"`
+	Message      string      `json:"message,omitempty"`
+	Subscription string      `json:"subscription_error,omitempty"`
+	QueueDepth   int         `json:"queue_depth"`
+	Paused       string      `json:"paused,omitempty"` // why event processing waits
 }
 
-// ProblemNotConnected is Status.Problem when no Strava grant is stored.
-const ProblemNotConnected = "run `owtray login`"
+// WebhookMode says how, if at all, new activities reach owtray in real
+// time. Its text is what `owtray status` prints.
+type WebhookMode string
+
+// Webhook modes.
+const (
+	WebhooksNotRunning WebhookMode = "not running" // no serve or desktop app runs
+	WebhooksOff        WebhookMode = "off"         // no ngrok authtoken, no own callback URL
+	WebhooksConnecting WebhookMode = "connecting"  // the ngrok tunnel is being opened
+	WebhooksLive       WebhookMode = "live"        // through the ngrok tunnel
+	WebhooksExternal   WebhookMode = "external"    // through the user's own callback URL
+	WebhooksError      WebhookMode = "error"       // the tunnel failed; see Message
+)
+
+// WebhookModes lists every mode, for exhaustive mappings.
+func WebhookModes() []WebhookMode {
+	return []WebhookMode{WebhooksNotRunning, WebhooksOff, WebhooksConnecting, WebhooksLive, WebhooksExternal, WebhooksError}
+}
+
+// webhookMode is the mode of a running tunnel; the zero Mode is a tunnel
+// that has not reported yet.
+func webhookMode(m tunnel.Mode) WebhookMode {
+	switch m {
+	case "", tunnel.ModeConnecting:
+		return WebhooksConnecting
+	case tunnel.ModeOff:
+		return WebhooksOff
+	case tunnel.ModeLive:
+		return WebhooksLive
+	case tunnel.ModeExternal:
+		return WebhooksExternal
+	case tunnel.ModeError:
+		return WebhooksError
+	}
+	return WebhooksError // unreachable: TestEveryTunnelModeIsMapped
+}
+
+// Problem is why owtray is not connected, or what needs fixing.
+type Problem struct {
+	Kind    ProblemKind `json:"kind"`
+	Message string      `json:"message"` // for people, e.g. "run `owtray login`"
+}
+
+// ProblemKind classifies a Problem.
+type ProblemKind string
+
+// Problem kinds; the zero kind is no problem.
+const (
+	ProblemNone ProblemKind = ""
+	// ProblemNotConnected: no Strava grant is stored and no athlete's data.
+	ProblemNotConnected ProblemKind = "not_connected"
+	// ProblemReconnectNeeded: an athlete's data is stored but access was
+	// revoked, ended or its refresh refused.
+	ProblemReconnectNeeded ProblemKind = "reconnect_needed"
+	// ProblemNoKeychain: the OS keychain cannot be reached.
+	ProblemNoKeychain ProblemKind = "no_keychain"
+	// ProblemOther: reading the tokens failed otherwise; see Message.
+	ProblemOther ProblemKind = "other"
+)
+
+// ProblemKinds lists every kind, for exhaustive mappings.
+func ProblemKinds() []ProblemKind {
+	return []ProblemKind{ProblemNone, ProblemNotConnected, ProblemReconnectNeeded, ProblemNoKeychain, ProblemOther}
+}
+
+// tokenProblem classifies the error of reading the tokens.
+func (a *App) tokenProblem(err error) Problem {
+	switch {
+	case errors.Is(err, auth.ErrNotConnected) && a.wasConnected():
+		return Problem{ProblemReconnectNeeded, ConnectionLost + " (access was revoked or you logged out; run `owtray login`)"}
+	case errors.Is(err, auth.ErrNotConnected):
+		return Problem{ProblemNotConnected, "run `owtray login`"}
+	case errors.Is(err, auth.ErrNeedsReconnect):
+		return Problem{ProblemReconnectNeeded, err.Error()}
+	case errors.Is(err, secrets.ErrUnavailable):
+		return Problem{ProblemNoKeychain, err.Error()}
+	}
+	return Problem{ProblemOther, err.Error()}
+}
 
 // Status reports the connection, the stored data and the rate limits.
 func (a *App) Status(_ context.Context) (Status, error) {
 	st := Status{DataDir: a.conf().DataDir, RateLimit: "unknown until the first request"}
-	tok, err := a.tokens.Token()
-	switch {
-	case err == nil:
+	if tok, err := a.tokens.Token(); err == nil {
 		st.Connected = true
 		st.AthleteID, st.AthleteName, st.Scopes, st.TokenExpiry = tok.AthleteID, tok.AthleteName, tok.Scopes, tok.Expiry
-	case errors.Is(err, auth.ErrNotConnected) && a.wasConnected():
-		st.Problem = ConnectionLost + " (access was revoked or you logged out; run `owtray login`)"
-	case errors.Is(err, auth.ErrNotConnected):
-		st.Problem = ProblemNotConnected
-	default:
-		st.Problem = err.Error()
+	} else {
+		st.Problem = a.tokenProblem(err)
 	}
 	n, err := a.store.Count()
 	if err != nil {
@@ -83,13 +155,10 @@ func (a *App) Status(_ context.Context) (Status, error) {
 	a.rt.mu.Lock()
 	defer a.rt.mu.Unlock()
 	st.Syncing, st.Progress = a.rt.syncing > 0, a.rt.progress
-	st.Webhooks.Mode = "not running"
+	st.Webhooks.Mode = WebhooksNotRunning
 	if a.rt.serving {
 		t := a.rt.tunnel
-		st.Webhooks.Mode, st.Webhooks.PublicURL, st.Webhooks.Message = string(t.Mode), t.PublicURL, t.Message
-		if t.Mode == "" {
-			st.Webhooks.Mode = "connecting"
-		}
+		st.Webhooks.Mode, st.Webhooks.PublicURL, st.Webhooks.Message = webhookMode(t.Mode), t.PublicURL, t.Message
 		st.Webhooks.Subscription = a.rt.subErr
 		if a.rt.worker != nil {
 			if ws := a.rt.worker.Status(); ws.State == webhook.StatePaused {

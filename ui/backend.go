@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/owtray/owtray/app/textfmt"
@@ -108,9 +109,42 @@ type Status struct {
 
 // Progress of a running sync.
 type Progress struct {
-	Phase string // e.g. "Importing history", "Fetching details"
-	Done  int    // activities so far
-	Total int    // 0 when not known yet
+	Phase SyncPhase
+	Done  int // activities so far
+	Total int // 0 when not known yet
+}
+
+// SyncPhase is what a running sync does.
+type SyncPhase int
+
+// Sync phases.
+const (
+	PhaseNone          SyncPhase = iota // no progress reported yet
+	PhaseImport                         // the first import of the whole history
+	PhaseFullSync                       // checking the whole history for deletions
+	PhaseNewActivities                  // fetching activities since the last sync
+	PhaseDetails                        // fetching detailed activities
+	PhaseDone                           // the history pass ended
+	numPhases                           // keep last
+)
+
+// String is the phase in words for the status bar.
+func (p SyncPhase) String() string {
+	switch p {
+	case PhaseNone:
+		return ""
+	case PhaseImport:
+		return "Importing history"
+	case PhaseFullSync:
+		return "Checking the whole history"
+	case PhaseNewActivities:
+		return "Fetching new activities"
+	case PhaseDetails:
+		return "Fetching details"
+	case PhaseDone:
+		return "Done"
+	}
+	return "Syncing (phase " + strconv.Itoa(int(p)) + ")" // TestSyncPhaseNames lists every phase
 }
 
 // WebhookState says whether new activities arrive in real time.

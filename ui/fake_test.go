@@ -119,7 +119,7 @@ func (f *fakeBackend) SyncNow(context.Context) error {
 		return hook()
 	}
 	f.setStatus(func(s *Status) {
-		s.Syncing, s.Progress = true, Progress{Phase: "Importing history", Done: 1200, Total: 4000}
+		s.Syncing, s.Progress = true, Progress{Phase: PhaseImport, Done: 1200, Total: 4000}
 	})
 	return nil
 }

@@ -5,7 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/store"
+	"github.com/owtray/owtray/ui"
 )
 
 func TestViewPrefersDetailAndFallsBackToSummaryRoute(t *testing.T) {
@@ -75,5 +78,75 @@ func TestListItemCarriesNoJSON(t *testing.T) {
 	v := listItem(store.Activity{ID: 3, Name: "Run", Summary: json.RawMessage(`{"id":3}`)})
 	if v.Loaded || v.JSON != nil || v.ID != 3 || v.Name != "Run" {
 		t.Errorf("list item %+v", v)
+	}
+}
+
+func TestEveryPhaseIsMapped(t *testing.T) {
+	seen := map[ui.SyncPhase]engine.Phase{}
+	for _, p := range engine.Phases() {
+		got := phase(p)
+		if got == ui.PhaseNone || got.String() == "" {
+			t.Errorf("engine phase %q has no ui phase", p)
+		}
+		if other, dup := seen[got]; dup {
+			t.Errorf("engine phases %q and %q both map to %v", other, p, got)
+		}
+		seen[got] = p
+	}
+	if phase("") != ui.PhaseNone {
+		t.Error("no phase yet should map to PhaseNone")
+	}
+}
+
+// The mappings from app's typed values to the window's are exhaustive: a
+// new value without a case fails here, not silently in the window.
+
+func TestEveryWebhookModeIsMapped(t *testing.T) {
+	want := map[app.WebhookMode]ui.WebhookState{
+		app.WebhooksNotRunning: ui.WebhooksOff, app.WebhooksOff: ui.WebhooksOff,
+		app.WebhooksConnecting: ui.WebhooksStarting, app.WebhooksLive: ui.WebhooksLive,
+		app.WebhooksExternal: ui.WebhooksLive, app.WebhooksError: ui.WebhooksFailed,
+	}
+	for _, m := range app.WebhookModes() {
+		w, ok := want[m]
+		if !ok {
+			t.Errorf("webhook mode %q: no expected window state in this test", m)
+			continue
+		}
+		if got := webhookState(m); got != w {
+			t.Errorf("webhook mode %q shows as %d, want %d", m, got, w)
+		}
+	}
+}
+
+func TestEveryProblemKindIsMapped(t *testing.T) {
+	for _, k := range app.ProblemKinds() {
+		got := reconnectReason(app.Problem{Kind: k, Message: "why " + string(k)})
+		switch k {
+		case app.ProblemNone, app.ProblemNotConnected:
+			if got != msgNoLongerConnected {
+				t.Errorf("%q: banner %q", k, got)
+			}
+		case app.ProblemReconnectNeeded, app.ProblemNoKeychain, app.ProblemOther:
+			if got != "why "+string(k) {
+				t.Errorf("%q: banner %q, want the problem's message", k, got)
+			}
+		default:
+			t.Errorf("problem kind %q: not covered by this test", k)
+		}
+	}
+}
+
+func TestEverySetupFieldIsMapped(t *testing.T) {
+	seen := map[ui.Field]app.SetupField{}
+	for _, f := range app.SetupFields() {
+		got := field(f)
+		if other, dup := seen[got]; dup {
+			t.Errorf("setup fields %v and %v both map to %q", other, f, got)
+		}
+		seen[got] = f
+	}
+	if len(seen) != 5 {
+		t.Errorf("%d form fields mapped, want all 5", len(seen))
 	}
 }

@@ -95,14 +95,28 @@ func (b *Backend) refreshStatus() {
 	}
 	if !st.Connected && st.Activities > 0 {
 		// Local data stays browsable; the banner offers Reconnect.
-		u.NeedsReconnect = "owtray is no longer connected to Strava (access was revoked or ended); reconnect to keep your activities in sync"
-		if err == nil && st.Problem != "" && st.Problem != app.ProblemNotConnected {
-			u.NeedsReconnect = st.Problem
+		u.NeedsReconnect = reconnectReason(st.Problem)
+		if err != nil {
+			u.NeedsReconnect = msgNoLongerConnected
 		}
 	}
 	b.mu.Lock()
 	b.status = u
 	b.mu.Unlock()
+}
+
+const msgNoLongerConnected = "owtray is no longer connected to Strava (access was revoked or ended); reconnect to keep your activities in sync"
+
+// reconnectReason is the banner's text for a disconnected athlete whose
+// data is stored.
+func reconnectReason(p app.Problem) string {
+	switch p.Kind {
+	case app.ProblemNone, app.ProblemNotConnected:
+		return msgNoLongerConnected
+	case app.ProblemReconnectNeeded, app.ProblemNoKeychain, app.ProblemOther:
+		return p.Message
+	}
+	return p.Message // unreachable: TestEveryProblemKindIsMapped
 }
 
 // setProgress updates the progress only; whether a sync runs comes from the
@@ -114,28 +128,29 @@ func (b *Backend) setProgress(p engine.Progress) {
 }
 
 func progress(p engine.Progress) ui.Progress {
-	phase := map[string]string{
-		"import": "Importing history", "full sync": "Checking the whole history",
-		"incremental": "Fetching new activities", "details": "Fetching details", "done": "Done",
-	}[p.Phase]
-	if phase == "" {
-		phase = p.Phase
+	return ui.Progress{Phase: phase(p.Phase), Done: p.Activities, Total: p.Total}
+}
+
+// phase maps every engine.Phase (TestEveryPhaseIsMapped); the zero Phase
+// is no progress yet.
+func phase(p engine.Phase) ui.SyncPhase {
+	switch p {
+	case engine.PhaseImport:
+		return ui.PhaseImport
+	case engine.PhaseFullSync:
+		return ui.PhaseFullSync
+	case engine.PhaseIncremental:
+		return ui.PhaseNewActivities
+	case engine.PhaseDetails:
+		return ui.PhaseDetails
+	case engine.PhaseDone:
+		return ui.PhaseDone
 	}
-	return ui.Progress{Phase: phase, Done: p.Activities, Total: p.Total}
+	return ui.PhaseNone
 }
 
 func webhooks(w app.WebhookStatus) ui.Webhooks {
-	out := ui.Webhooks{PublicURL: w.PublicURL, Detail: w.Message}
-	switch w.Mode {
-	case "live", "external":
-		out.State = ui.WebhooksLive
-	case "connecting":
-		out.State = ui.WebhooksStarting
-	case "error":
-		out.State = ui.WebhooksFailed
-	default:
-		out.State = ui.WebhooksOff
-	}
+	out := ui.Webhooks{PublicURL: w.PublicURL, Detail: w.Message, State: webhookState(w.Mode)}
 	if w.Subscription != "" {
 		out.State, out.Detail = ui.WebhooksFailed, "Strava subscription: "+w.Subscription
 	}
@@ -143,6 +158,20 @@ func webhooks(w app.WebhookStatus) ui.Webhooks {
 		out.Detail = "Event processing paused: " + w.Paused
 	}
 	return out
+}
+
+func webhookState(m app.WebhookMode) ui.WebhookState {
+	switch m {
+	case app.WebhooksLive, app.WebhooksExternal:
+		return ui.WebhooksLive
+	case app.WebhooksConnecting:
+		return ui.WebhooksStarting
+	case app.WebhooksError:
+		return ui.WebhooksFailed
+	case app.WebhooksOff, app.WebhooksNotRunning:
+		return ui.WebhooksOff
+	}
+	return ui.WebhooksFailed // unreachable: TestEveryWebhookModeIsMapped
 }
 
 // SyncNow starts a sync in the running instance.
@@ -240,19 +269,32 @@ func (b *Backend) SetupDefaults() ui.SetupForm {
 	}
 }
 
-func fieldErrors(p map[string]string) ui.FieldErrors {
+func fieldErrors(p map[app.SetupField]string) ui.FieldErrors {
 	if len(p) == 0 {
 		return nil
 	}
-	fieldOf := map[string]ui.Field{
-		"ClientID": ui.FieldClientID, "ClientSecret": ui.FieldClientSecret, "VerifyToken": ui.FieldVerifyToken,
-		"NgrokAuthtoken": ui.FieldNgrokAuthtoken, "CallbackURL": ui.FieldCallbackURL,
-	}
 	out := ui.FieldErrors{}
 	for k, v := range p {
-		out[fieldOf[k]] = v
+		out[field(k)] = v
 	}
 	return out
+}
+
+// field is the form's field of a Setup field.
+func field(f app.SetupField) ui.Field {
+	switch f {
+	case app.SetupClientID:
+		return ui.FieldClientID
+	case app.SetupClientSecret:
+		return ui.FieldClientSecret
+	case app.SetupVerifyToken:
+		return ui.FieldVerifyToken
+	case app.SetupNgrokAuthtoken:
+		return ui.FieldNgrokAuthtoken
+	case app.SetupCallbackURL:
+		return ui.FieldCallbackURL
+	}
+	return ui.FieldClientID // unreachable: TestEverySetupFieldIsMapped
 }
 
 func setup(f ui.SetupForm) app.Setup {
