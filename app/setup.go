@@ -54,35 +54,69 @@ func (a *App) SetupState() (SetupState, error) {
 	return st, nil
 }
 
-// SetupProblems checks s without I/O; keys are the Setup field names
-// ("ClientID", ...), values say how to fix them.
-func SetupProblems(s Setup, hasClientSecret bool) map[string]string {
-	p := map[string]string{}
+// SetupField names a field of Setup.
+type SetupField int
+
+// Setup fields.
+const (
+	SetupClientID SetupField = iota
+	SetupClientSecret
+	SetupVerifyToken
+	SetupNgrokAuthtoken
+	SetupCallbackURL
+)
+
+// SetupFields lists every field, for exhaustive mappings.
+func SetupFields() []SetupField {
+	return []SetupField{SetupClientID, SetupClientSecret, SetupVerifyToken, SetupNgrokAuthtoken, SetupCallbackURL}
+}
+
+// String is the Setup field's name.
+func (f SetupField) String() string {
+	switch f {
+	case SetupClientID:
+		return "ClientID"
+	case SetupClientSecret:
+		return "ClientSecret"
+	case SetupVerifyToken:
+		return "VerifyToken"
+	case SetupNgrokAuthtoken:
+		return "NgrokAuthtoken"
+	case SetupCallbackURL:
+		return "CallbackURL"
+	}
+	return "SetupField(" + strconv.Itoa(int(f)) + ")"
+}
+
+// SetupProblems checks s without I/O; the values say how to fix each
+// invalid field.
+func SetupProblems(s Setup, hasClientSecret bool) map[SetupField]string {
+	p := map[SetupField]string{}
 	id := strings.TrimSpace(s.ClientID)
 	switch {
 	case id == "":
-		p["ClientID"] = "Required: the Client ID from strava.com/settings/api."
+		p[SetupClientID] = "Required: the Client ID from strava.com/settings/api."
 	default:
 		if n, err := strconv.ParseUint(id, 10, 64); err != nil || n == 0 {
-			p["ClientID"] = "The Client ID is a number, e.g. 12345."
+			p[SetupClientID] = "The Client ID is a number, e.g. 12345."
 		}
 	}
 	secret := strings.TrimSpace(s.ClientSecret)
 	switch {
 	case secret == "" && !hasClientSecret:
-		p["ClientSecret"] = "Required: the Client Secret from strava.com/settings/api."
+		p[SetupClientSecret] = "Required: the Client Secret from strava.com/settings/api."
 	case secret != "" && !isHex(secret, 40):
-		p["ClientSecret"] = "The Client Secret is 40 characters of 0-9 and a-f."
+		p[SetupClientSecret] = "The Client Secret is 40 characters of 0-9 and a-f."
 	}
 	if v := s.VerifyToken; v != "" && (len(v) < 8 || strings.ContainsAny(v, " \t\r\n")) {
-		p["VerifyToken"] = "At least 8 characters, no spaces."
+		p[SetupVerifyToken] = "At least 8 characters, no spaces."
 	}
 	if strings.ContainsAny(s.NgrokAuthtoken, " \t\r\n") {
-		p["NgrokAuthtoken"] = "The ngrok authtoken has no spaces; copy it from dashboard.ngrok.com."
+		p[SetupNgrokAuthtoken] = "The ngrok authtoken has no spaces; copy it from dashboard.ngrok.com."
 	}
 	if cb := strings.TrimSpace(s.CallbackURL); cb != "" {
 		if !strings.HasPrefix(cb, "https://") || strings.ContainsAny(cb, " \t") || len(cb) < len("https://x.y") {
-			p["CallbackURL"] = "Strava needs a public https:// URL ending in /api/v1/strava/webhook."
+			p[SetupCallbackURL] = "Strava needs a public https:// URL ending in /api/v1/strava/webhook."
 		}
 	}
 	return p
@@ -104,7 +138,7 @@ func isHex(s string, n int) bool {
 var ErrSetupInvalid = errors.New("the setup has invalid fields")
 
 // SetupError carries the per-field problems.
-type SetupError struct{ Problems map[string]string }
+type SetupError struct{ Problems map[SetupField]string }
 
 func (e *SetupError) Error() string { return fmt.Sprintf("%s (%d)", ErrSetupInvalid, len(e.Problems)) }
 func (e *SetupError) Unwrap() error { return ErrSetupInvalid }
@@ -119,7 +153,7 @@ func (a *App) SaveSetup(s Setup) error {
 	}
 	p := SetupProblems(s, st.HasClientSecret)
 	if s.VerifyToken != "" && s.VerifyToken != st.VerifyToken && a.conf().WebhookVerifyToken != "" {
-		p["VerifyToken"] = "STRAVA_WEBHOOK_VERIFY_TOKEN is set in the environment or .env; change it there."
+		p[SetupVerifyToken] = "STRAVA_WEBHOOK_VERIFY_TOKEN is set in the environment or .env; change it there."
 	}
 	if len(p) > 0 {
 		return &SetupError{Problems: p}

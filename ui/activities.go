@@ -6,8 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/owtray/owtray/sync/store"
 )
 
 // listColumns: date, name, sport, distance, moving time, elevation gain;
@@ -26,7 +24,7 @@ type activitiesScreen struct {
 	lib      Library
 	w        worker
 	units    func() Units
-	onSelect func(store.Activity)
+	onSelect func(Activity)
 
 	search, from, to *widget.Entry
 	sport            *widget.Select
@@ -42,7 +40,7 @@ type activitiesScreen struct {
 	onFirstRows      func() // called once, when rows are first shown
 }
 
-func newActivitiesScreen(lib Library, w worker, units func() Units, onSelect func(store.Activity)) *activitiesScreen {
+func newActivitiesScreen(lib Library, w worker, units func() Units, onSelect func(Activity)) *activitiesScreen {
 	s := &activitiesScreen{lib: lib, w: w, units: units, onSelect: onSelect, sportRaw: map[string]string{}}
 	s.rows = newPager(w, lib.Activities, s.render)
 
@@ -170,7 +168,7 @@ func (s *activitiesScreen) selected(id widget.ListItemID) {
 }
 
 // rowTexts are the list cells of one activity.
-func rowTexts(a store.Activity, u Units) []string {
+func rowTexts(a Activity, u Units) []string {
 	return []string{
 		formatDate(a.StartDateLocal),
 		a.Name,

@@ -3,11 +3,10 @@ package ui
 import (
 	"context"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/owtray/owtray/app/textfmt"
-
-	"github.com/owtray/owtray/sync/store"
 )
 
 // Backend is everything the window and the tray need from the application.
@@ -40,16 +39,16 @@ type StatusSource interface {
 type Library interface {
 	// Activities returns the page of stored activities matching f, newest
 	// first by start date, with the total number of matches. It answers in
-	// well under 100 ms for 20,000 activities. The items may carry only the
-	// listed fields, without Strava's JSON: Activity has the whole record.
+	// well under 100 ms for 20,000 activities. The items carry only the
+	// indexed fields (Loaded false): Activity has the whole record.
 	Activities(ctx context.Context, f Filter) (ActivityPage, error)
 	// Sports returns the distinct sport_type values stored, sorted.
 	Sports(ctx context.Context) ([]string, error)
-	// Activity returns one stored activity.
-	Activity(ctx context.Context, id int64) (store.Activity, error)
+	// Activity returns one stored activity, Loaded.
+	Activity(ctx context.Context, id int64) (Activity, error)
 	// FetchDetails fetches the detailed activity from Strava now, stores it
-	// and returns the updated record.
-	FetchDetails(ctx context.Context, id int64) (store.Activity, error)
+	// and returns the updated record, Loaded.
+	FetchDetails(ctx context.Context, id int64) (Activity, error)
 	// Export writes one activity to w: GPX built from its streams (fetched
 	// when missing, within the rate-limit budget) or Strava's JSON as stored.
 	Export(ctx context.Context, id int64, format ExportFormat, w io.Writer) error
@@ -110,9 +109,42 @@ type Status struct {
 
 // Progress of a running sync.
 type Progress struct {
-	Phase string // e.g. "Importing history", "Fetching details"
-	Done  int    // activities so far
-	Total int    // 0 when not known yet
+	Phase SyncPhase
+	Done  int // activities so far
+	Total int // 0 when not known yet
+}
+
+// SyncPhase is what a running sync does.
+type SyncPhase int
+
+// Sync phases.
+const (
+	PhaseNone          SyncPhase = iota // no progress reported yet
+	PhaseImport                         // the first import of the whole history
+	PhaseFullSync                       // checking the whole history for deletions
+	PhaseNewActivities                  // fetching activities since the last sync
+	PhaseDetails                        // fetching detailed activities
+	PhaseDone                           // the history pass ended
+	numPhases                           // keep last
+)
+
+// String is the phase in words for the status bar.
+func (p SyncPhase) String() string {
+	switch p {
+	case PhaseNone:
+		return ""
+	case PhaseImport:
+		return "Importing history"
+	case PhaseFullSync:
+		return "Checking the whole history"
+	case PhaseNewActivities:
+		return "Fetching new activities"
+	case PhaseDetails:
+		return "Fetching details"
+	case PhaseDone:
+		return "Done"
+	}
+	return "Syncing (phase " + strconv.Itoa(int(p)) + ")" // TestSyncPhaseNames lists every phase
 }
 
 // WebhookState says whether new activities arrive in real time.
@@ -158,7 +190,7 @@ const (
 // Event is a change reported by the backend.
 type Event struct {
 	Kind     EventKind
-	Activity store.Activity // for EventNewActivity
+	Activity Activity // for EventNewActivity
 }
 
 // Filter selects stored activities. Zero values do not filter.
@@ -166,8 +198,8 @@ type Filter struct {
 	Search string // case-insensitive substring of the name
 	Sport  string // exact sport_type
 	// Since (inclusive) and Until (exclusive) compare with the activity's
-	// wall-clock start (store.Activity.StartDateLocal, whose clock reading
-	// is the local time); the UI passes midnights in UTC.
+	// wall-clock start (Activity.StartDateLocal, whose clock reading is the
+	// local time); the UI passes midnights in UTC.
 	Since, Until time.Time
 	Limit        int // page size; 0: backend default
 	Offset       int
@@ -175,8 +207,72 @@ type Filter struct {
 
 // ActivityPage is one page of a query.
 type ActivityPage struct {
-	Items []store.Activity
+	Items []Activity
 	Total int // all matches, not only this page
+}
+
+// Activity is one activity as the window shows it. A list row carries the
+// indexed fields only; Activity and FetchDetails return it Loaded, with
+// what the detail view shows, decoded by the backend from Strava's JSON.
+type Activity struct {
+	ID        int64
+	Name      string
+	SportType string // Strava's sport_type, any value, e.g. "TrailRun"
+	// StartDateLocal is the wall-clock start where the activity happened:
+	// its clock reading is the local time (read the fields, never convert).
+	StartDateLocal     time.Time
+	Timezone           string  // e.g. "(GMT+01:00) Europe/Zurich"
+	Distance           float64 // metres
+	MovingTime         int     // seconds
+	ElapsedTime        int     // seconds
+	TotalElevationGain float64 // metres
+	Private            bool
+
+	// Loaded: the fields below are set; false for a list row.
+	Loaded bool
+	// Detailed: Strava's detailed representation is stored (description,
+	// device, laps, gear); false while only the summary is.
+	Detailed                 bool
+	Description              string
+	DeviceName               string
+	Commute, Trainer, Manual bool
+	GearName                 string // "" when no gear is set
+	Laps                     []Lap
+	// Route is the most detailed polyline, decoded to [lat, lng] points;
+	// nil when the activity has no GPS track or RouteProblem is set.
+	Route [][2]float64
+	// RouteProblem says why the route cannot be drawn (a damaged polyline).
+	RouteProblem string
+	// JSON is Strava's JSON as stored (detailed, else summary), for the
+	// all-fields view.
+	JSON []byte
+	// Problem says which of Strava's fields could not be read; "" when all could.
+	Problem string
+}
+
+// Lap is one lap of a detailed activity.
+type Lap struct {
+	Name               string
+	Distance           float64 // metres
+	MovingTime         int     // seconds
+	ElapsedTime        int     // seconds
+	TotalElevationGain float64 // metres
+	AverageSpeed       float64 // m/s
+	AverageHeartrate   float64 // beats per minute; 0: not recorded
+}
+
+// Flags names the activity's flags that are set.
+func (a Activity) Flags() []string {
+	var out []string
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{a.Private, "Private"}, {a.Commute, "Commute"}, {a.Trainer, "Trainer"}, {a.Manual, "Manual"}} {
+		if f.on {
+			out = append(out, f.name)
+		}
+	}
+	return out
 }
 
 // ExportFormat is a file format for Export.

@@ -2,14 +2,11 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/owtray/owtray/sync/store"
 )
 
 const (
@@ -36,7 +33,7 @@ type detailPanel struct {
 	// saved ("" when the user cancelled) on the UI goroutine.
 	saveAs func(name string, data []byte, done func(where string, err error))
 
-	current store.Activity
+	current Activity
 	fields  []jsonField
 	load    latest // reloading the shown activity
 	action  latest // fetch details or an export
@@ -84,7 +81,7 @@ func newDetailPanel(lib Library, w worker, units func() Units, openURL func(stri
 }
 
 // show draws a at once and then reloads it, so the view is current.
-func (d *detailPanel) show(a store.Activity) {
+func (d *detailPanel) show(a Activity) {
 	if a.ID != d.current.ID {
 		d.action.stop()
 		d.finish(nil, "")
@@ -100,9 +97,9 @@ func (d *detailPanel) reload() {
 	}
 	id := d.current.ID
 	ctx, gen := d.load.next(d.w.ctx)
-	background(ctx, d.w.do, func(ctx context.Context) (store.Activity, error) {
+	background(ctx, d.w.do, func(ctx context.Context) (Activity, error) {
 		return d.lib.Activity(ctx, id)
-	}, func(a store.Activity, err error) {
+	}, func(a Activity, err error) {
 		if !d.load.current(gen) || d.current.ID != id {
 			return
 		}
@@ -121,18 +118,17 @@ func (d *detailPanel) redraw() {
 	}
 }
 
-func (d *detailPanel) render(a store.Activity) {
+func (d *detailPanel) render(a Activity) {
 	d.current = a
 	u := d.units()
-	x, jsonErr := extrasOf(a)
 	d.title.SetText(a.Name)
 	d.subtitle.SetText(joinNonEmpty(" · ", sportLabel(a.SportType), formatDateLong(a.StartDateLocal), a.Timezone))
 	d.stats.SetText(joinNonEmpty(" · ", formatDistance(a.Distance, u), "moving "+formatDuration(a.MovingTime),
 		"elapsed "+formatDuration(a.ElapsedTime), "elevation gain "+formatElevation(a.TotalElevationGain, u)))
-	d.flags.SetText(joinNonEmpty(" · ", x.flags()...))
+	d.flags.SetText(joinNonEmpty(" · ", a.Flags()...))
 	d.empty.Hide()
 	d.body.Show()
-	if a.JSON() == nil {
+	if !a.Loaded {
 		// A list row carries only the indexed fields; Strava's JSON is on its way.
 		d.description.SetText(msgDetailLoading)
 		d.device.SetText("")
@@ -141,47 +137,46 @@ func (d *detailPanel) render(a store.Activity) {
 		d.fieldList.Refresh()
 		return
 	}
-	d.renderText(a, x)
-	d.renderRoute(x)
+	d.renderText(a)
+	d.renderRoute(a)
 
-	fields, err := flattenJSON(a.JSON())
+	fields, err := flattenJSON(a.JSON)
 	d.fields = fields
 	d.fieldList.Refresh()
-	if err == nil {
-		err = jsonErr // well-formed JSON with a field of an unexpected type
-	}
-	if err != nil {
+	switch {
+	case err != nil:
 		d.message.SetText(err.Error())
+	case a.Problem != "": // well-formed JSON with a field of an unexpected type
+		d.message.SetText(a.Problem)
 	}
 }
 
-func (d *detailPanel) renderText(a store.Activity, x extras) {
+func (d *detailPanel) renderText(a Activity) {
 	d.device.SetText("")
 	switch {
-	case !a.HasDetail():
+	case !a.Detailed:
 		d.description.SetText(msgSummaryOnly)
 		return
-	case x.Description == "":
+	case a.Description == "":
 		d.description.SetText(msgNoDescription)
 	default:
-		d.description.SetText(x.Description)
+		d.description.SetText(a.Description)
 	}
-	device := x.DeviceName
+	device := a.DeviceName
 	if device == "" {
 		device = "not recorded"
 	}
 	d.device.SetText("Device: " + device)
 }
 
-func (d *detailPanel) renderRoute(x extras) {
-	coords, err := x.route()
+func (d *detailPanel) renderRoute(a Activity) {
 	switch {
-	case errors.Is(err, errNoRoute):
+	case a.RouteProblem != "":
+		d.route.setRoute(nil, "No route: "+a.RouteProblem)
+	case len(a.Route) == 0:
 		d.route.setRoute(nil, "No route: this activity has no GPS track.")
-	case err != nil:
-		d.route.setRoute(nil, "No route: "+err.Error())
 	default:
-		d.route.setRoute(coords, "")
+		d.route.setRoute(a.Route, "")
 	}
 }
 

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -9,12 +8,10 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/owtray/owtray/sync/store"
 )
 
 // selectRow selects list row i and waits for the detail view to reload it.
-func (h *harness) selectRow(i int) store.Activity {
+func (h *harness) selectRow(i int) Activity {
 	h.tb.Helper()
 	h.handOff("the detail reload", func() { h.ui.list.list.Select(i) })
 	return h.ui.detail.current
@@ -93,7 +90,9 @@ func TestDetailWithoutRoute(t *testing.T) {
 
 func TestDetailDamagedPolyline(t *testing.T) {
 	be := newFakeBackend(1)
-	be.acts[0].Summary = json.RawMessage(`{"id":1001,"map":{"summary_polyline":"\u00ff\u00ff"}}`)
+	// The backend decodes the polyline (app/desktop tests that) and reports why it can't.
+	be.acts[0].JSON = []byte(`{"id":1001,"map":{"summary_polyline":"\u00ff\u00ff"}}`)
+	be.acts[0].Route, be.acts[0].RouteProblem = nil, "the route's polyline is damaged: invalid byte"
 	h := newHarness(t, be)
 	h.selectRow(0)
 	lines, placeholder := routeParts(h.ui.detail.route)
@@ -202,7 +201,7 @@ func TestDetailFollowsUnits(t *testing.T) {
 
 func TestDetailMalformedJSON(t *testing.T) {
 	be := newFakeBackend(1)
-	be.acts[0].Summary = json.RawMessage(`{"name":"Cut off","distance":`)
+	be.acts[0].JSON, be.acts[0].Route = []byte(`{"name":"Cut off","distance":`), nil
 	h := newHarness(t, be)
 	h.selectRow(0)
 	d := h.ui.detail

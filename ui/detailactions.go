@@ -7,8 +7,6 @@ import (
 
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/owtray/owtray/sync/store"
 )
 
 // Button labels of the detail view.
@@ -36,9 +34,9 @@ func (d *detailPanel) fetchDetails() {
 	id := d.current.ID
 	ctx, gen := d.action.next(d.w.ctx)
 	d.busy("Fetching details from Strava…")
-	background(ctx, d.w.do, func(ctx context.Context) (store.Activity, error) {
+	background(ctx, d.w.do, func(ctx context.Context) (Activity, error) {
 		return d.lib.FetchDetails(ctx, id)
-	}, func(a store.Activity, err error) {
+	}, func(a Activity, err error) {
 		if !d.action.current(gen) {
 			return
 		}

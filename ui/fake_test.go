@@ -11,10 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	polyline "github.com/twpayne/go-polyline"
-
-	"github.com/owtray/owtray/sync/store"
 )
 
 // fakeBackend is an in-memory Backend for tests. Its zero behaviour is a
@@ -25,8 +21,8 @@ type fakeBackend struct {
 	status   Status
 	settings Settings
 	setup    SetupForm
-	acts     []store.Activity // newest first
-	lower    []string         // lower-case names, for search
+	acts     []Activity // newest first
+	lower    []string   // lower-case names, for search
 	subs     map[int]func(Event)
 	nextSub  int
 
@@ -61,7 +57,7 @@ func newFakeBackend(n int) *fakeBackend {
 }
 
 // setActivities replaces the stored activities (newest first).
-func (f *fakeBackend) setActivities(acts []store.Activity) {
+func (f *fakeBackend) setActivities(acts []Activity) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.acts = acts
@@ -123,7 +119,7 @@ func (f *fakeBackend) SyncNow(context.Context) error {
 		return hook()
 	}
 	f.setStatus(func(s *Status) {
-		s.Syncing, s.Progress = true, Progress{Phase: "Importing history", Done: 1200, Total: 4000}
+		s.Syncing, s.Progress = true, Progress{Phase: PhaseImport, Done: 1200, Total: 4000}
 	})
 	return nil
 }
@@ -150,8 +146,10 @@ func (f *fakeBackend) Activities(ctx context.Context, flt Filter) (ActivityPage,
 		}
 		if page.Total >= flt.Offset && (flt.Limit == 0 || len(page.Items) < flt.Limit) {
 			// Like app/desktop's: list items carry only the indexed fields.
-			a.Summary, a.Detail, a.DetailFetchedAt = nil, nil, time.Time{}
-			page.Items = append(page.Items, a)
+			page.Items = append(page.Items, Activity{ID: a.ID, Name: a.Name, SportType: a.SportType,
+				StartDateLocal: a.StartDateLocal, Timezone: a.Timezone, Distance: a.Distance,
+				MovingTime: a.MovingTime, ElapsedTime: a.ElapsedTime, TotalElevationGain: a.TotalElevationGain,
+				Private: a.Private})
 		}
 		page.Total++
 	}
@@ -171,7 +169,7 @@ func (f *fakeBackend) Sports(context.Context) ([]string, error) {
 	return out, nil
 }
 
-func (f *fakeBackend) Activity(_ context.Context, id int64) (store.Activity, error) {
+func (f *fakeBackend) Activity(_ context.Context, id int64) (Activity, error) {
 	f.mu.Lock()
 	hook := f.beforeGet
 	f.mu.Unlock()
@@ -185,17 +183,17 @@ func (f *fakeBackend) Activity(_ context.Context, id int64) (store.Activity, err
 			return a, nil
 		}
 	}
-	return store.Activity{}, fmt.Errorf("activity %d: not stored", id)
+	return Activity{}, fmt.Errorf("activity %d: not stored", id)
 }
 
-func (f *fakeBackend) FetchDetails(ctx context.Context, id int64) (store.Activity, error) {
+func (f *fakeBackend) FetchDetails(ctx context.Context, id int64) (Activity, error) {
 	a, err := f.Activity(ctx, id)
 	if err != nil {
 		return a, err
 	}
-	a.Detail = json.RawMessage(`{"id":` + fmt.Sprint(id) + `,"name":"` + a.Name +
+	a.JSON = []byte(`{"id":` + fmt.Sprint(id) + `,"name":"` + a.Name +
 		`","description":"Felt strong","device_name":"Garmin Forerunner 965","calories":512.5,"commute":true}`)
-	a.DetailFetchedAt = time.Now()
+	a.Detailed, a.Description, a.DeviceName, a.Commute = true, "Felt strong", "Garmin Forerunner 965", true
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fetched = append(f.fetched, id)
@@ -313,32 +311,32 @@ func fakeSports() []string { return []string{"Run", "Ride", "Swim", "TrailRun", 
 
 // makeActivities generates n activities, newest first: names cycle through
 // a few words (with unicode), sports through fakeSports, one every 13 hours
-// back from 2024-06-01; swims have no route.
-func makeActivities(n int) []store.Activity {
+// back from 2024-06-01; swims have no route. Each is Loaded with its
+// summary JSON, as the backend's Activity returns it.
+func makeActivities(n int) []Activity {
 	names := []string{"Morning Run", "Evening Ride", "Lunch Swim", "Trail Run Über Berg", "Hike to 富士山"}
-	route := string(polyline.EncodeCoords([][]float64{
-		{47.3769, 8.5417}, {47.3800, 8.5450}, {47.3850, 8.5400}, {47.3820, 8.5350}, {47.3769, 8.5417}}))
+	route := [][2]float64{{47.3769, 8.5417}, {47.3800, 8.5450}, {47.3850, 8.5400}, {47.3820, 8.5350}, {47.3769, 8.5417}}
 	start := time.Date(2024, 6, 1, 7, 30, 0, 0, time.UTC)
-	out := make([]store.Activity, n)
+	out := make([]Activity, n)
 	for i := range out {
 		sport := fakeSports()[i%len(fakeSports())]
-		a := store.Activity{
-			ID: int64(1000 + n - i), AthleteID: 4242, Name: fmt.Sprintf("%s %d", names[i%len(names)], n-i),
+		a := Activity{
+			ID: int64(1000 + n - i), Name: fmt.Sprintf("%s %d", names[i%len(names)], n-i),
 			SportType: sport, StartDateLocal: start.Add(-time.Duration(i) * 13 * time.Hour),
 			Timezone: "(GMT+01:00) Europe/Zurich", Distance: 1000 + float64(i%50)*370,
 			MovingTime: 1800 + i%3600, ElapsedTime: 2000 + i%3600, TotalElevationGain: float64(i % 300),
-			Private: i%7 == 0,
+			Private: i%7 == 0, Loaded: true,
 		}
-		a.StartDate = a.StartDateLocal.Add(-time.Hour)
 		summary := map[string]any{"id": a.ID, "name": a.Name, "sport_type": sport, "distance": a.Distance,
 			"moving_time": a.MovingTime, "elapsed_time": a.ElapsedTime, "total_elevation_gain": a.TotalElevationGain,
 			"private": a.Private, "trainer": false, "manual": false, "commute": false,
 			"start_date_local": a.StartDateLocal.Format(time.RFC3339), "average_speed": 3.1,
 			"athlete": map[string]any{"id": 4242, "resource_state": 1}, "map": map[string]any{"id": "a1"}}
 		if sport != "Swim" {
-			summary["map"] = map[string]any{"id": "a1", "summary_polyline": route}
+			summary["map"] = map[string]any{"id": "a1", "summary_polyline": "(encoded route)"}
+			a.Route = route
 		}
-		a.Summary, _ = json.Marshal(summary)
+		a.JSON, _ = json.Marshal(summary)
 		out[i] = a
 	}
 	return out

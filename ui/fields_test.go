@@ -1,11 +1,8 @@
 package ui
 
 import (
-	"encoding/json"
 	"slices"
 	"testing"
-
-	"github.com/owtray/owtray/sync/store"
 )
 
 func TestFlattenJSON(t *testing.T) {
@@ -73,57 +70,18 @@ func TestFieldValueUnits(t *testing.T) {
 	}
 }
 
-func TestExtrasPreferDetailAndFallBackToSummaryRoute(t *testing.T) {
-	a := store.Activity{
-		Private: true,
-		Summary: json.RawMessage(`{"map":{"summary_polyline":"_p~iF~ps|U_ulLnnqC_mqNvxq` + "`" + `@"}}`),
-		Detail:  json.RawMessage(`{"description":"Hello","device_name":"Watch","trainer":true,"manual":true,"map":{}}`),
-	}
-	x, err := extrasOf(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if x.Description != "Hello" || x.DeviceName != "Watch" {
-		t.Errorf("extras = %+v", x)
-	}
-	if got := x.flags(); !slices.Equal(got, []string{"Private", "Trainer", "Manual"}) {
-		t.Errorf("flags = %q", got)
-	}
-	coords, err := x.route()
-	if err != nil || len(coords) != 3 || coords[0][0] != 38.5 || coords[0][1] != -120.2 {
-		t.Errorf("route = %v, %v; want Google's example polyline", coords, err)
-	}
-}
-
-func TestExtrasBadInput(t *testing.T) {
+func TestActivityFlags(t *testing.T) {
 	tests := []struct {
-		name, summary string
-		wantJSONErr   bool
-		wantRoute     string // "" ok, "none" errNoRoute, else damaged
+		a    Activity
+		want []string
 	}{
-		{"no map", `{}`, false, "none"},
-		{"empty polyline", `{"map":{"summary_polyline":""}}`, false, "none"},
-		{"damaged polyline", `{"map":{"summary_polyline":"\u00ff"}}`, false, "damaged"},
-		{"wrong type", `{"private":"yes"}`, true, "none"},
-		{"not JSON", `nope`, true, "none"},
+		{Activity{}, nil},
+		{Activity{Private: true, Trainer: true, Manual: true}, []string{"Private", "Trainer", "Manual"}},
+		{Activity{Commute: true, Manual: true}, []string{"Commute", "Manual"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			x, err := extrasOf(store.Activity{Summary: json.RawMessage(tt.summary)})
-			if (err != nil) != tt.wantJSONErr {
-				t.Errorf("json err = %v", err)
-			}
-			_, err = x.route()
-			switch tt.wantRoute {
-			case "none":
-				if err != errNoRoute {
-					t.Errorf("route err = %v, want no route", err)
-				}
-			default:
-				if err == nil || err == errNoRoute {
-					t.Errorf("route err = %v, want damaged", err)
-				}
-			}
-		})
+		if got := tt.a.Flags(); !slices.Equal(got, tt.want) {
+			t.Errorf("%+v: flags = %q, want %q", tt.a, got, tt.want)
+		}
 	}
 }

@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-
-	"github.com/owtray/owtray/sync/store"
 )
 
 // pageSize is how many activities one backend query returns; pages are
@@ -32,7 +30,7 @@ type pager struct {
 	run      latest
 	runCtx   context.Context
 	total    int
-	pages    map[int][]store.Activity
+	pages    map[int][]Activity
 	pagesGen uint64 // generation the pages belong to
 	pending  map[int]bool
 	state    loadState
@@ -40,7 +38,7 @@ type pager struct {
 }
 
 func newPager(w worker, query func(context.Context, Filter) (ActivityPage, error), onChange func()) *pager {
-	return &pager{w: w, query: query, onChange: onChange, pages: map[int][]store.Activity{}, pending: map[int]bool{}}
+	return &pager{w: w, query: query, onChange: onChange, pages: map[int][]Activity{}, pending: map[int]bool{}}
 }
 
 // load starts a new query; rows arrive asynchronously.
@@ -61,14 +59,14 @@ func (p *pager) reload() { p.load(p.filter) }
 func (p *pager) len() int { return p.total }
 
 // row returns row i, or false while its page is being fetched.
-func (p *pager) row(i int) (store.Activity, bool) {
+func (p *pager) row(i int) (Activity, bool) {
 	page, idx := i/pageSize, i%pageSize
 	items, ok := p.pages[page]
 	if (p.pagesGen != p.run.gen || !ok) && p.state != stateFailed {
 		p.fetch(page)
 	}
 	if !ok || idx >= len(items) {
-		return store.Activity{}, false
+		return Activity{}, false
 	}
 	return items[idx], true
 }
@@ -95,11 +93,11 @@ func (p *pager) fetch(page int) {
 func (p *pager) apply(gen uint64, page int, res ActivityPage, err error) {
 	if err != nil {
 		p.state, p.err = stateFailed, err
-		p.total, p.pages = 0, map[int][]store.Activity{}
+		p.total, p.pages = 0, map[int][]Activity{}
 		return
 	}
 	if p.pagesGen != gen {
-		p.pages, p.pagesGen = map[int][]store.Activity{}, gen
+		p.pages, p.pagesGen = map[int][]Activity{}, gen
 	}
 	p.pages[page] = res.Items
 	p.total, p.state, p.err = res.Total, stateReady, nil

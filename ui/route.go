@@ -21,7 +21,7 @@ const (
 // aspect ratio kept, or a placeholder when there is none.
 type routeView struct {
 	widget.BaseWidget
-	coords      [][]float64 // [lat, lng]
+	coords      [][2]float64 // [lat, lng]
 	placeholder string
 }
 
@@ -32,7 +32,7 @@ func newRouteView() *routeView {
 }
 
 // setRoute shows coords; without coords it shows the placeholder text.
-func (r *routeView) setRoute(coords [][]float64, placeholder string) {
+func (r *routeView) setRoute(coords [][2]float64, placeholder string) {
 	r.coords, r.placeholder = coords, placeholder
 	r.Refresh()
 }
@@ -106,7 +106,7 @@ func placeDot(c *canvas.Circle, at fyne.Position) {
 // scaled to fit inside the padding with its aspect ratio kept and centred.
 // Points closer than routeMinStep pixels to the previous kept point are
 // dropped (the last point is always kept).
-func fitRoute(coords [][]float64, size fyne.Size, pad float32) []fyne.Position {
+func fitRoute(coords [][2]float64, size fyne.Size, pad float32) []fyne.Position {
 	if len(coords) == 0 || size.Width <= 2*pad || size.Height <= 2*pad {
 		return nil
 	}

@@ -20,18 +20,18 @@ func bounds(ps []fyne.Position) (minX, minY, maxX, maxY float32) {
 
 func TestFitRoute(t *testing.T) {
 	// A square of 0.01° at the equator (where a degree of longitude equals one of latitude).
-	square := [][]float64{{0, 0}, {0, 0.01}, {0.01, 0.01}, {0.01, 0}, {0, 0}}
+	square := [][2]float64{{0, 0}, {0, 0.01}, {0.01, 0.01}, {0.01, 0}, {0, 0}}
 	tests := []struct {
 		name           string
-		coords         [][]float64
+		coords         [][2]float64
 		size           fyne.Size
 		wantW, wantH   float32
 		wantCX, wantCY float32
 	}{
 		{"wide box keeps a square square", square, fyne.NewSize(400, 200), 180, 180, 200, 100},
 		{"tall box keeps a square square", square, fyne.NewSize(200, 400), 180, 180, 100, 200},
-		{"east-west line fills the width", [][]float64{{0, 0}, {0, 1}}, fyne.NewSize(300, 100), 280, 0, 150, 50},
-		{"single point is centred", [][]float64{{47, 8}}, fyne.NewSize(100, 100), 0, 0, 50, 50},
+		{"east-west line fills the width", [][2]float64{{0, 0}, {0, 1}}, fyne.NewSize(300, 100), 280, 0, 150, 50},
+		{"single point is centred", [][2]float64{{47, 8}}, fyne.NewSize(100, 100), 0, 0, 50, 50},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,7 +50,7 @@ func TestFitRoute(t *testing.T) {
 
 func TestFitRouteNorthIsUpAndLatitudeScaled(t *testing.T) {
 	// At 60° north a degree of longitude is half as long as one of latitude.
-	ps := fitRoute([][]float64{{60, 0}, {60.01, 0.02}}, fyne.NewSize(220, 220), 10)
+	ps := fitRoute([][2]float64{{60, 0}, {60.01, 0.02}}, fyne.NewSize(220, 220), 10)
 	if ps[1].Y >= ps[0].Y {
 		t.Error("north is not up")
 	}
@@ -61,9 +61,9 @@ func TestFitRouteNorthIsUpAndLatitudeScaled(t *testing.T) {
 }
 
 func TestFitRouteDropsSubpixelSteps(t *testing.T) {
-	coords := make([][]float64, 10001)
+	coords := make([][2]float64, 10001)
 	for i := range coords {
-		coords[i] = []float64{0, float64(i) * 1e-5}
+		coords[i] = [2]float64{0, float64(i) * 1e-5}
 	}
 	ps := fitRoute(coords, fyne.NewSize(120, 120), 10)
 	if len(ps) > 100 || len(ps) < 50 {
@@ -78,7 +78,7 @@ func TestFitRouteNothingToDraw(t *testing.T) {
 	if ps := fitRoute(nil, fyne.NewSize(100, 100), 10); ps != nil {
 		t.Errorf("no coords: %v", ps)
 	}
-	if ps := fitRoute([][]float64{{0, 0}, {1, 1}}, fyne.NewSize(15, 100), 10); ps != nil {
+	if ps := fitRoute([][2]float64{{0, 0}, {1, 1}}, fyne.NewSize(15, 100), 10); ps != nil {
 		t.Errorf("no room: %v", ps)
 	}
 }
@@ -87,7 +87,7 @@ func TestRouteViewSegmentsAndPlaceholder(t *testing.T) {
 	test.NewTempApp(t)
 	r := newRouteView()
 	r.Resize(fyne.NewSize(300, 200))
-	r.setRoute([][]float64{{0, 0}, {0, 0.01}, {0.01, 0.01}}, "")
+	r.setRoute([][2]float64{{0, 0}, {0, 0.01}, {0.01, 0.01}}, "")
 	if lines, placeholder := routeParts(r); lines != 2 || placeholder != "" {
 		t.Errorf("route: %d segments, placeholder %q; want 2 segments", lines, placeholder)
 	}

@@ -78,7 +78,7 @@ func (b *statusBar) showProgress(st Status) {
 		b.progress.Max = float64(p.Total)
 		b.progress.SetValue(float64(min(p.Done, p.Total)))
 	}
-	b.phase.SetText(joinNonEmpty(" ", p.Phase, progressText(p)))
+	b.phase.SetText(joinNonEmpty(" ", p.Phase.String(), progressText(p)))
 }
 
 func (b *statusBar) showRate(r RateLimit) {

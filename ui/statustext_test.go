@@ -114,3 +114,17 @@ func TestWebhookDetail(t *testing.T) {
 		}
 	}
 }
+
+func TestSyncPhaseNames(t *testing.T) {
+	seen := map[string]SyncPhase{}
+	for p := PhaseNone; p < numPhases; p++ {
+		name := p.String()
+		if (name == "") != (p == PhaseNone) || strings.HasPrefix(name, "Syncing (phase") {
+			t.Errorf("phase %d is named %q", p, name)
+		}
+		if other, dup := seen[name]; dup {
+			t.Errorf("phases %d and %d are both %q", other, p, name)
+		}
+		seen[name] = p
+	}
+}

@@ -8,8 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
-
-	"github.com/owtray/owtray/sync/store"
 )
 
 // openURL opens a web page in the system browser.
@@ -41,7 +39,7 @@ func (u *UI) saveAs(name string, data []byte, done func(string, error)) {
 
 // notifyNew sends a desktop notification about an activity that arrived
 // by webhook, unless the user switched notifications off.
-func (u *UI) notifyNew(a store.Activity) {
+func (u *UI) notifyNew(a Activity) {
 	if !u.prefs.Notifications {
 		return
 	}

@@ -84,7 +84,7 @@ func printStatus(ctx context.Context, e *env, a *app.App, asJSON bool) error {
 		fmt.Fprintf(w, "Scopes:      %s\n", strings.Join(st.Scopes, ","))
 		fmt.Fprintf(w, "Token:       expires %s\n", st.TokenExpiry.Local().Format(time.DateTime))
 	} else {
-		fmt.Fprintf(w, "Connected:   no%s\n", parenthesize(st.Problem))
+		fmt.Fprintf(w, "Connected:   no%s\n", parenthesize(st.Problem.Message))
 	}
 	fmt.Fprintf(w, "Activities:  %d stored\n", st.Activities)
 	fmt.Fprintf(w, "Last sync:   %s\n", formatWhen(st.LastSync)+parenthesize(firstNonEmpty(st.LastSyncError, st.LastSyncResult)))
@@ -93,6 +93,7 @@ func printStatus(ctx context.Context, e *env, a *app.App, asJSON bool) error {
 	}
 	fmt.Fprintf(w, "Rate limit:  %s\n", st.RateLimit)
 	fmt.Fprintf(w, "Webhooks:    %s\n", describeWebhooks(st.Webhooks))
+	fmt.Fprintf(w, "Health:      %s%s\n", st.Health, parenthesize(strings.Join(st.HealthReasons, "; ")))
 	fmt.Fprintf(w, "Data dir:    %s\n", st.DataDir)
 	return nil
 }
@@ -100,12 +101,12 @@ func printStatus(ctx context.Context, e *env, a *app.App, asJSON bool) error {
 func describeWebhooks(w app.WebhookStatus) string {
 	var b strings.Builder
 	switch w.Mode {
-	case "not running":
+	case app.WebhooksNotRunning:
 		b.WriteString("not running (start the app or `owtray serve` to receive them)")
-	case "live", "external":
+	case app.WebhooksLive, app.WebhooksExternal:
 		b.WriteString("live at " + w.PublicURL)
-	default:
-		b.WriteString(w.Mode)
+	default: // off, connecting, error: the mode and why
+		b.WriteString(string(w.Mode))
 		if w.Message != "" {
 			b.WriteString(": " + w.Message)
 		}

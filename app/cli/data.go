@@ -90,7 +90,7 @@ func (p *progressPrinter) finish() {
 
 func describeProgress(p engine.Progress) string {
 	var b strings.Builder
-	b.WriteString(p.Phase)
+	b.WriteString(string(p.Phase))
 	if p.Total > 0 {
 		const width = 24
 		filled := min(width, p.Activities*width/p.Total)

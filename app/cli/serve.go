@@ -37,7 +37,7 @@ func statusPrinter(w io.Writer, a *app.App) func(app.Event) {
 			if err != nil {
 				return
 			}
-			line := "webhooks " + st.Webhooks.Mode
+			line := "webhooks " + string(st.Webhooks.Mode)
 			if st.Webhooks.Message != "" {
 				line += ": " + st.Webhooks.Message
 			}

@@ -1,5 +1,8 @@
 // Package desktop adapts the app to the window's ui.Backend: it translates
-// types and keeps a status snapshot in memory so the UI never waits.
+// types and keeps snapshots of the status, the settings and the setup in
+// memory, so the methods the UI calls on its goroutine answer without I/O
+// (the keychain is reached over D-Bus: only from New and the context
+// methods, which the UI runs in the background).
 package desktop
 
 import (
@@ -29,6 +32,7 @@ type Backend struct {
 	mu       sync.Mutex
 	status   ui.Status
 	settings ui.Settings
+	setup    app.SetupState // without secrets; refreshed by New and SaveSetup
 }
 
 var _ ui.Backend = (*Backend)(nil)
@@ -46,6 +50,7 @@ func New(a *app.App, opts Options) *Backend {
 	b := &Backend{app: a, demo: opts.Demo, start: opts.StartDemo}
 	b.refreshStatus()
 	b.refreshSettings()
+	b.refreshSetup()
 	return b
 }
 
@@ -69,9 +74,9 @@ func (b *Backend) Subscribe(fn func(ui.Event)) func() {
 		case app.EventActivities:
 			fn(ui.Event{Kind: ui.EventActivitiesChanged})
 		case app.EventNewActivity:
-			act, err := b.app.Activity(ev.ActivityID)
-			if err != nil {
-				act = store.Activity{ID: ev.ActivityID, Name: ev.Name}
+			act := ui.Activity{ID: ev.ActivityID, Name: ev.Name}
+			if stored, err := b.app.Activity(ev.ActivityID); err == nil {
+				act = viewOf(stored)
 			}
 			fn(ui.Event{Kind: ui.EventNewActivity, Activity: act})
 		}
@@ -95,14 +100,28 @@ func (b *Backend) refreshStatus() {
 	}
 	if !st.Connected && st.Activities > 0 {
 		// Local data stays browsable; the banner offers Reconnect.
-		u.NeedsReconnect = "owtray is no longer connected to Strava (access was revoked or ended); reconnect to keep your activities in sync"
-		if err == nil && st.Problem != "" && st.Problem != app.ProblemNotConnected {
-			u.NeedsReconnect = st.Problem
+		u.NeedsReconnect = reconnectReason(st.Problem)
+		if err != nil {
+			u.NeedsReconnect = msgNoLongerConnected
 		}
 	}
 	b.mu.Lock()
 	b.status = u
 	b.mu.Unlock()
+}
+
+const msgNoLongerConnected = "owtray is no longer connected to Strava (access was revoked or ended); reconnect to keep your activities in sync"
+
+// reconnectReason is the banner's text for a disconnected athlete whose
+// data is stored.
+func reconnectReason(p app.Problem) string {
+	switch p.Kind {
+	case app.ProblemNone, app.ProblemNotConnected:
+		return msgNoLongerConnected
+	case app.ProblemReconnectNeeded, app.ProblemNoKeychain, app.ProblemOther:
+		return p.Message
+	}
+	return p.Message // unreachable: TestEveryProblemKindIsMapped
 }
 
 // setProgress updates the progress only; whether a sync runs comes from the
@@ -114,28 +133,29 @@ func (b *Backend) setProgress(p engine.Progress) {
 }
 
 func progress(p engine.Progress) ui.Progress {
-	phase := map[string]string{
-		"import": "Importing history", "full sync": "Checking the whole history",
-		"incremental": "Fetching new activities", "details": "Fetching details", "done": "Done",
-	}[p.Phase]
-	if phase == "" {
-		phase = p.Phase
+	return ui.Progress{Phase: phase(p.Phase), Done: p.Activities, Total: p.Total}
+}
+
+// phase maps every engine.Phase (TestEveryPhaseIsMapped); the zero Phase
+// is no progress yet.
+func phase(p engine.Phase) ui.SyncPhase {
+	switch p {
+	case engine.PhaseImport:
+		return ui.PhaseImport
+	case engine.PhaseFullSync:
+		return ui.PhaseFullSync
+	case engine.PhaseIncremental:
+		return ui.PhaseNewActivities
+	case engine.PhaseDetails:
+		return ui.PhaseDetails
+	case engine.PhaseDone:
+		return ui.PhaseDone
 	}
-	return ui.Progress{Phase: phase, Done: p.Activities, Total: p.Total}
+	return ui.PhaseNone
 }
 
 func webhooks(w app.WebhookStatus) ui.Webhooks {
-	out := ui.Webhooks{PublicURL: w.PublicURL, Detail: w.Message}
-	switch w.Mode {
-	case "live", "external":
-		out.State = ui.WebhooksLive
-	case "connecting":
-		out.State = ui.WebhooksStarting
-	case "error":
-		out.State = ui.WebhooksFailed
-	default:
-		out.State = ui.WebhooksOff
-	}
+	out := ui.Webhooks{PublicURL: w.PublicURL, Detail: w.Message, State: webhookState(w.Mode)}
 	if w.Subscription != "" {
 		out.State, out.Detail = ui.WebhooksFailed, "Strava subscription: "+w.Subscription
 	}
@@ -143,6 +163,20 @@ func webhooks(w app.WebhookStatus) ui.Webhooks {
 		out.Detail = "Event processing paused: " + w.Paused
 	}
 	return out
+}
+
+func webhookState(m app.WebhookMode) ui.WebhookState {
+	switch m {
+	case app.WebhooksLive, app.WebhooksExternal:
+		return ui.WebhooksLive
+	case app.WebhooksConnecting:
+		return ui.WebhooksStarting
+	case app.WebhooksError:
+		return ui.WebhooksFailed
+	case app.WebhooksOff, app.WebhooksNotRunning:
+		return ui.WebhooksOff
+	}
+	return ui.WebhooksFailed // unreachable: TestEveryWebhookModeIsMapped
 }
 
 // SyncNow starts a sync in the running instance.
@@ -170,7 +204,11 @@ func (b *Backend) Activities(_ context.Context, f ui.Filter) (ui.ActivityPage, e
 			return ui.ActivityPage{}, err
 		}
 	}
-	return ui.ActivityPage{Items: items, Total: total}, nil
+	page := ui.ActivityPage{Items: make([]ui.Activity, len(items)), Total: total}
+	for i, a := range items {
+		page.Items[i] = listItem(a)
+	}
+	return page, nil
 }
 
 // Sports lists the stored sport types, sorted.
@@ -187,14 +225,22 @@ func (b *Backend) Sports(context.Context) ([]string, error) {
 	return names, nil
 }
 
-// Activity returns one stored activity.
-func (b *Backend) Activity(_ context.Context, id int64) (store.Activity, error) {
-	return b.app.Activity(id)
+// Activity returns one stored activity with Strava's JSON decoded.
+func (b *Backend) Activity(_ context.Context, id int64) (ui.Activity, error) {
+	a, err := b.app.Activity(id)
+	if err != nil {
+		return ui.Activity{}, err
+	}
+	return viewOf(a), nil
 }
 
 // FetchDetails fetches the detailed activity now.
-func (b *Backend) FetchDetails(ctx context.Context, id int64) (store.Activity, error) {
-	return b.app.FetchDetails(ctx, id)
+func (b *Backend) FetchDetails(ctx context.Context, id int64) (ui.Activity, error) {
+	a, err := b.app.FetchDetails(ctx, id)
+	if err != nil {
+		return ui.Activity{}, err
+	}
+	return viewOf(a), nil
 }
 
 // Export writes one activity as GPX (from its streams) or Strava's JSON.
@@ -219,35 +265,56 @@ func (b *Backend) StravaURL(id int64) string {
 	return fmt.Sprintf("https://www.strava.com/activities/%d", id)
 }
 
-// SetupDefaults fills the setup form; secrets stay empty.
+// refreshSetup reads the setup, reaching the keychain: never call it on
+// the UI goroutine.
+func (b *Backend) refreshSetup() {
+	st, _ := b.app.SetupState() // what could be read; a keychain error leaves the "has" flags false
+	b.mu.Lock()
+	b.setup = st
+	b.mu.Unlock()
+}
+
+// SetupDefaults fills the setup form from the snapshot; secrets stay empty.
 func (b *Backend) SetupDefaults() ui.SetupForm {
-	st, _ := b.app.SetupState()
+	b.mu.Lock()
+	st := b.setup
+	b.mu.Unlock()
 	return ui.SetupForm{
 		ClientID: st.ClientID, VerifyToken: st.VerifyToken, CallbackURL: st.CallbackURL,
 		HasClientSecret: st.HasClientSecret, HasNgrokAuthtoken: st.HasNgrokAuthtoken,
 	}
 }
 
-func fieldErrors(p map[string]string) ui.FieldErrors {
+func fieldErrors(p map[app.SetupField]string) ui.FieldErrors {
 	if len(p) == 0 {
 		return nil
 	}
-	fieldOf := map[string]ui.Field{
-		"ClientID": ui.FieldClientID, "ClientSecret": ui.FieldClientSecret, "VerifyToken": ui.FieldVerifyToken,
-		"NgrokAuthtoken": ui.FieldNgrokAuthtoken, "CallbackURL": ui.FieldCallbackURL,
-	}
 	out := ui.FieldErrors{}
 	for k, v := range p {
-		out[fieldOf[k]] = v
+		out[field(k)] = v
 	}
 	return out
+}
+
+// field is the form's field of a Setup field.
+func field(f app.SetupField) ui.Field {
+	fields := [...]ui.Field{
+		app.SetupClientID: ui.FieldClientID, app.SetupClientSecret: ui.FieldClientSecret,
+		app.SetupVerifyToken: ui.FieldVerifyToken, app.SetupNgrokAuthtoken: ui.FieldNgrokAuthtoken,
+		app.SetupCallbackURL: ui.FieldCallbackURL,
+	}
+	if f < 0 || int(f) >= len(fields) {
+		return ui.FieldClientID // unreachable: TestEverySetupFieldIsMapped
+	}
+	return fields[f]
 }
 
 func setup(f ui.SetupForm) app.Setup {
 	return app.Setup{ClientID: f.ClientID, ClientSecret: f.ClientSecret, VerifyToken: f.VerifyToken, NgrokAuthtoken: f.NgrokAuthtoken, CallbackURL: f.CallbackURL}
 }
 
-// ValidateSetup checks the form without I/O.
+// ValidateSetup checks the form without I/O (the snapshot says whether a
+// client secret is stored).
 func (b *Backend) ValidateSetup(f ui.SetupForm) ui.FieldErrors {
 	return fieldErrors(app.SetupProblems(setup(f), f.HasClientSecret || b.SetupDefaults().HasClientSecret))
 }
@@ -255,6 +322,7 @@ func (b *Backend) ValidateSetup(f ui.SetupForm) ui.FieldErrors {
 // SaveSetup stores the form.
 func (b *Backend) SaveSetup(_ context.Context, f ui.SetupForm) error {
 	err := b.app.SaveSetup(setup(f))
+	b.refreshSetup()
 	var se *app.SetupError
 	if errors.As(err, &se) {
 		return fieldErrors(se.Problems)

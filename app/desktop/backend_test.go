@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/owtray/owtray/app/apptest"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/desktop"
+	"github.com/owtray/owtray/app/secrets"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/stravasim"
 	"github.com/owtray/owtray/ui"
@@ -81,15 +83,24 @@ func TestConnectSyncBrowseExport(t *testing.T) {
 	}
 
 	id := page.Items[0].ID
-	if page.Items[0].Name == "" || page.Items[0].JSON() != nil {
+	if page.Items[0].Name == "" || page.Items[0].JSON != nil || page.Items[0].Loaded {
 		t.Errorf("list item %+v: want the indexed fields only, no JSON", page.Items[0])
 	}
-	if whole, err := be.Activity(context.Background(), id); err != nil || whole.JSON() == nil {
-		t.Fatalf("Activity(%d) = JSON %q, %v; want the whole record", id, whole.JSON(), err)
+	if whole, err := be.Activity(context.Background(), id); err != nil || whole.JSON == nil || !whole.Loaded {
+		t.Fatalf("Activity(%d) = JSON %q, %v; want the whole record", id, whole.JSON, err)
 	}
 	act, err := be.FetchDetails(context.Background(), id)
-	if err != nil || !act.HasDetail() {
+	if err != nil || !act.Detailed {
 		t.Fatalf("fetch details: %v", err)
+	}
+	var sent struct {
+		DeviceName string            `json:"device_name"`
+		Laps       []json.RawMessage `json:"laps"`
+	}
+	if err := json.Unmarshal(act.JSON, &sent); err != nil || act.Problem != "" ||
+		act.DeviceName != sent.DeviceName || len(act.Laps) != len(sent.Laps) {
+		t.Errorf("detailed activity: problem %q, device %q, %d laps; Strava sent %q, %d laps (%v)",
+			act.Problem, act.DeviceName, len(act.Laps), sent.DeviceName, len(sent.Laps), err)
 	}
 	var buf bytes.Buffer
 	if err := be.Export(context.Background(), id, ui.ExportJSON, &buf); err != nil {
@@ -183,5 +194,70 @@ func TestSetupAndSettings(t *testing.T) {
 	}
 	if err := be.SaveSettings(context.Background(), ui.Settings{PollInterval: time.Second}); err == nil {
 		t.Fatal("a 1-second poll interval was accepted")
+	}
+}
+
+// countingKeyring is the OS keychain, counting the calls that reach it.
+type countingKeyring struct {
+	secrets.OSKeyring
+	calls atomic.Int64
+}
+
+func (k *countingKeyring) Get(service, user string) (string, error) {
+	k.calls.Add(1)
+	return k.OSKeyring.Get(service, user)
+}
+
+func (k *countingKeyring) Set(service, user, password string) error {
+	k.calls.Add(1)
+	return k.OSKeyring.Set(service, user, password)
+}
+
+func (k *countingKeyring) Delete(service, user string) error {
+	k.calls.Add(1)
+	return k.OSKeyring.Delete(service, user)
+}
+
+// TestSetupAnswersFromMemory: the form's keystroke checks and its defaults
+// (called on the UI goroutine) never reach the keychain; saving refreshes
+// the snapshot in the background call.
+func TestSetupAnswersFromMemory(t *testing.T) {
+	kr := &countingKeyring{}
+	opened := apptest.OpenWith(t, stravasim.Config{Activities: 1, Seed: 9}, func(env map[string]string, _ string) {
+		env[config.EnvClientSecret] = "" // kept in the keychain by the form
+	}, app.Options{Keyring: kr})
+	be := desktop.New(opened.App, desktop.Options{})
+	if kr.calls.Load() == 0 {
+		t.Fatal("New did not read the setup from the keychain")
+	}
+	def := be.SetupDefaults()
+	if def.HasClientSecret || def.VerifyToken == "" {
+		t.Fatalf("defaults %+v", def)
+	}
+	good := ui.SetupForm{ClientID: "12345", ClientSecret: "0123456789abcdef0123456789abcdef01234567", VerifyToken: def.VerifyToken}
+	before := kr.calls.Load()
+	for i := range 200 { // keystrokes
+		form := good
+		form.ClientID = good.ClientID[:1+i%len(good.ClientID)]
+		_ = be.ValidateSetup(form)
+		_ = be.SetupDefaults()
+	}
+	if n := kr.calls.Load() - before; n != 0 {
+		t.Fatalf("200 keystrokes reached the keychain %d times, want 0", n)
+	}
+	if err := be.SaveSetup(context.Background(), good); err != nil {
+		t.Fatal(err)
+	}
+	if kr.calls.Load() == before {
+		t.Error("saving did not reach the keychain")
+	}
+	before = kr.calls.Load()
+	got := be.SetupDefaults()
+	noSecret := ui.SetupForm{ClientID: "12345", VerifyToken: def.VerifyToken}
+	if !got.HasClientSecret || got.ClientID != "12345" || len(be.ValidateSetup(noSecret)) != 0 {
+		t.Errorf("after save: defaults %+v, a form keeping the stored secret: %v", got, be.ValidateSetup(noSecret))
+	}
+	if n := kr.calls.Load() - before; n != 0 {
+		t.Errorf("reading the saved setup reached the keychain %d times, want 0", n)
 	}
 }

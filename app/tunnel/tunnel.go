@@ -46,6 +46,9 @@ const (
 	ModeError Mode = "error"
 )
 
+// Modes lists every mode, for exhaustive mappings.
+func Modes() []Mode { return []Mode{ModeOff, ModeConnecting, ModeLive, ModeExternal, ModeError} }
+
 // OffMessage is State.Message in ModeOff.
 const OffMessage = "Webhooks off: set NGROK_AUTHTOKEN to receive new activities within seconds (polling keeps data fresh meanwhile)"
 

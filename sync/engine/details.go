@@ -99,7 +99,7 @@ func (e *Engine) fetchDetails(ctx context.Context, ids []int64, rep *Report) (in
 				return fetched, uerr
 			}
 		}
-		e.cfg.Progress(Progress{Phase: "details", Activities: i + 1, Total: len(ids), ETA: clock.estimate(i+1, len(ids))})
+		e.cfg.Progress(Progress{Phase: PhaseDetails, Activities: i + 1, Total: len(ids), ETA: clock.estimate(i+1, len(ids))})
 	}
 	return fetched, nil
 }
@@ -159,12 +159,30 @@ func (e *Engine) Streams(ctx context.Context, id int64) (strava.Streams, error) 
 
 // Progress is a sync progress event.
 type Progress struct {
-	Phase      string // "import", "full sync", "incremental", "details", "done"
+	Phase      Phase
 	Pages      int
 	Activities int           // handled so far in this phase
 	Total      int           // 0 when unknown
 	ETA        time.Duration // 0 when unknown
 	Done       bool
+}
+
+// Phase is what a running sync does; its text is what `owtray status`
+// prints and the JSON over the IPC socket carries.
+type Phase string
+
+// Sync phases.
+const (
+	PhaseImport      Phase = "import"      // the first full import of the history
+	PhaseFullSync    Phase = "full sync"   // a full re-list that removes deleted activities
+	PhaseIncremental Phase = "incremental" // new activities since the last sync
+	PhaseDetails     Phase = "details"     // back-filling detailed activities
+	PhaseDone        Phase = "done"        // the history pass ended (details may follow)
+)
+
+// Phases lists every phase, for exhaustive mappings.
+func Phases() []Phase {
+	return []Phase{PhaseImport, PhaseFullSync, PhaseIncremental, PhaseDetails, PhaseDone}
 }
 
 // eta estimates the time left from the rate so far.

@@ -105,9 +105,19 @@ type Options struct {
 	Details bool
 }
 
+// Mode is the kind of sync a Report describes.
+type Mode string
+
+// Sync modes.
+const (
+	ModeImport      Mode = "import"
+	ModeFull        Mode = "full"
+	ModeIncremental Mode = "incremental"
+)
+
 // Report says what a sync did.
 type Report struct {
-	Mode           string // "import", "full", "incremental"
+	Mode           Mode
 	Pages          int
 	Added          int
 	Updated        int
@@ -181,15 +191,15 @@ func (e *Engine) sync(ctx context.Context, opts Options) (rep Report, err error)
 	_, newestErr := e.store.Newest()
 	switch {
 	case opts.Full || (st.FullImport.InProgress && st.FullImport.Reconcile):
-		rep.Mode = "full"
+		rep.Mode = ModeFull
 		err = e.fullImport(ctx, st.FullImport, true, &rep)
 	case st.FullImport.InProgress || errors.Is(newestErr, store.ErrNotFound):
-		rep.Mode = "import"
+		rep.Mode = ModeImport
 		err = e.fullImport(ctx, st.FullImport, false, &rep)
 	case newestErr != nil:
 		return rep, newestErr
 	default:
-		rep.Mode = "incremental"
+		rep.Mode = ModeIncremental
 		var added []int64
 		added, err = e.incremental(ctx, &rep)
 		if err == nil {
@@ -222,9 +232,9 @@ func (e *Engine) finish(rep Report, err error) {
 		s.LastSyncError = ""
 		s.LastSyncResult = rep.String()
 		switch rep.Mode {
-		case "incremental":
+		case ModeIncremental:
 			s.LastIncrementalSync = now
-		case "import", "full":
+		case ModeImport, ModeFull:
 			s.LastFullSync = now
 			s.LastIncrementalSync = now
 		}
@@ -249,9 +259,9 @@ func (e *Engine) fullImport(ctx context.Context, fi store.FullImportState, recon
 	} else {
 		e.cfg.Logger.Info("resuming full import", "before", fi.Before, "pages_done", fi.Pages)
 	}
-	phase := "import"
+	phase := PhaseImport
 	if reconcile {
-		phase = "full sync"
+		phase = PhaseFullSync
 	}
 	for {
 		before := fi.Before
@@ -306,7 +316,7 @@ func (e *Engine) finishImport(fi store.FullImportState, reconcile bool, before t
 		return err
 	}
 	rep.add(res)
-	e.cfg.Progress(Progress{Phase: "done", Pages: fi.Pages, Activities: fi.Seen, Total: fi.Seen, Done: true})
+	e.cfg.Progress(Progress{Phase: PhaseDone, Pages: fi.Pages, Activities: fi.Seen, Total: fi.Seen, Done: true})
 	e.cfg.Logger.Info("full import finished", "pages", fi.Pages, "activities", fi.Seen)
 	return nil
 }
@@ -354,7 +364,7 @@ func (e *Engine) incremental(ctx context.Context, rep *Report) ([]int64, error) 
 				latest = a.StartDate
 			}
 		}
-		e.cfg.Progress(Progress{Phase: "incremental", Pages: rep.Pages, Activities: rep.Added + rep.Updated + rep.Unchanged})
+		e.cfg.Progress(Progress{Phase: PhaseIncremental, Pages: rep.Pages, Activities: rep.Added + rep.Updated + rep.Unchanged})
 		if len(acts) < PageSize && res.Added == 0 && res.Updated == 0 {
 			return added, nil
 		}

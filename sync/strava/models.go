@@ -58,7 +58,8 @@ type PolylineMap struct {
 }
 
 // Activity is a summary (from the list) or detailed (GET /activities/{id})
-// activity. Only the fields owtray needs are decoded; Raw keeps everything.
+// activity. The fields of Strava's DetailedActivity model that owtray shows
+// are decoded; Raw keeps everything, unknown fields included.
 type Activity struct {
 	ID            int64  `json:"id"`
 	ResourceState int    `json:"resource_state"` // 2 summary, 3 detailed
@@ -85,13 +86,91 @@ type Activity struct {
 	Commute            bool        `json:"commute"`
 	Trainer            bool        `json:"trainer"`
 	Manual             bool        `json:"manual"`
+	Flagged            bool        `json:"flagged"`
+	HideFromHome       bool        `json:"hide_from_home"`
+	WorkoutType        *int        `json:"workout_type"` // nil: not set
+	GearID             string      `json:"gear_id"`
+	ExternalID         string      `json:"external_id"`
+	UploadID           int64       `json:"upload_id"`
+	StartLatLng        []float64   `json:"start_latlng"` // [lat, lng]; empty without GPS
+	EndLatLng          []float64   `json:"end_latlng"`
+	AverageSpeed       float64     `json:"average_speed"` // m/s
+	MaxSpeed           float64     `json:"max_speed"`     // m/s
+	ElevHigh           *float64    `json:"elev_high"`     // metres; nil: not recorded
+	ElevLow            *float64    `json:"elev_low"`
+	// Sensors; nil when the activity has no such data.
+	HasHeartrate         bool     `json:"has_heartrate"`
+	AverageHeartrate     *float64 `json:"average_heartrate"` // beats per minute
+	MaxHeartrate         *float64 `json:"max_heartrate"`
+	AverageCadence       *float64 `json:"average_cadence"` // rpm (running: steps per minute / 2)
+	AverageWatts         *float64 `json:"average_watts"`
+	MaxWatts             *float64 `json:"max_watts"`
+	WeightedAverageWatts *float64 `json:"weighted_average_watts"`
+	Kilojoules           *float64 `json:"kilojoules"`
+	DeviceWatts          bool     `json:"device_watts"` // power from a meter, not estimated
+	AverageTemp          *float64 `json:"average_temp"` // °C
+	SufferScore          *float64 `json:"suffer_score"`
+	// Social counts.
+	KudosCount       int `json:"kudos_count"`
+	CommentCount     int `json:"comment_count"`
+	AchievementCount int `json:"achievement_count"`
+	AthleteCount     int `json:"athlete_count"`
+	PhotoCount       int `json:"photo_count"`
+	PRCount          int `json:"pr_count"`
 	// Detailed representation only.
-	Description string  `json:"description"`
-	Calories    float64 `json:"calories"`
-	DeviceName  string  `json:"device_name"`
+	Description    string       `json:"description"`
+	Calories       float64      `json:"calories"` // kilocalories
+	DeviceName     string       `json:"device_name"`
+	Gear           *SummaryGear `json:"gear"` // nil: no gear set
+	Laps           []Lap        `json:"laps"`
+	SplitsMetric   []Split      `json:"splits_metric"`   // per kilometre
+	SplitsStandard []Split      `json:"splits_standard"` // per mile
 	// Raw is Strava's JSON for this activity byte for byte as received,
 	// unknown fields included.
 	Raw json.RawMessage `json:"-"`
+}
+
+// SummaryGear is the gear (bike or shoes) an activity used.
+type SummaryGear struct {
+	ID       string  `json:"id"`
+	Name     string  `json:"name"`
+	Primary  bool    `json:"primary"`
+	Distance float64 `json:"distance"` // metres on this gear in total
+}
+
+// Lap is one lap of a detailed activity (Strava's Lap model).
+type Lap struct {
+	ID                 int64    `json:"id"`
+	Name               string   `json:"name"`
+	LapIndex           int      `json:"lap_index"`
+	Split              int      `json:"split"`
+	StartDate          string   `json:"start_date"`
+	StartDateLocal     string   `json:"start_date_local"`
+	Distance           float64  `json:"distance"`     // metres
+	MovingTime         int      `json:"moving_time"`  // seconds
+	ElapsedTime        int      `json:"elapsed_time"` // seconds
+	TotalElevationGain float64  `json:"total_elevation_gain"`
+	AverageSpeed       float64  `json:"average_speed"` // m/s
+	MaxSpeed           float64  `json:"max_speed"`
+	AverageCadence     *float64 `json:"average_cadence"`
+	AverageWatts       *float64 `json:"average_watts"`
+	AverageHeartrate   *float64 `json:"average_heartrate"`
+	MaxHeartrate       *float64 `json:"max_heartrate"`
+	PaceZone           *int     `json:"pace_zone"`
+	StartIndex         int      `json:"start_index"`
+	EndIndex           int      `json:"end_index"`
+}
+
+// Split is one kilometre (splits_metric) or mile (splits_standard).
+type Split struct {
+	Split               int      `json:"split"`
+	Distance            float64  `json:"distance"` // metres
+	MovingTime          int      `json:"moving_time"`
+	ElapsedTime         int      `json:"elapsed_time"`
+	ElevationDifference float64  `json:"elevation_difference"`
+	AverageSpeed        float64  `json:"average_speed"`
+	AverageHeartrate    *float64 `json:"average_heartrate"`
+	PaceZone            int      `json:"pace_zone"`
 }
 
 // Detailed reports whether this is Strava's detailed representation.
