@@ -16,6 +16,7 @@ import (
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/ipc"
+	"github.com/owtray/owtray/app/textfmt"
 	"github.com/owtray/owtray/sync/store"
 )
 
@@ -168,7 +169,7 @@ func run(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stdio.Err, "owtray %s: %s\nusage: owtray %s\n", name, ue.msg, c.usage)
 		return ExitUsage
 	default:
-		fmt.Fprintf(e.stdio.Err, "owtray %s: %s\n", name, err)
+		fmt.Fprintf(e.stdio.Err, "owtray %s: %s\n", name, textfmt.InertLines(err.Error()))
 		return ExitFailure
 	}
 }
