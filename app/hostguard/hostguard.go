@@ -52,7 +52,8 @@ func (g *Guard) Handler(h http.Handler, publicPaths ...string) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		g.log.Info("request for a foreign host refused", "host", truncate(r.Host, 100), "path", truncate(r.URL.Path, 100), "remote", r.RemoteAddr)
+		// Host and path are bounded by the server's MaxHeaderBytes.
+		g.log.Info("request for a foreign host refused", "host", r.Host, "path", r.URL.Path, "remote", r.RemoteAddr)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -114,11 +115,4 @@ func splitHost(hostport string) (host, port string) {
 	}
 	host = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSuffix(host, "]"), "["), ".")
 	return strings.ToLower(host), port
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
