@@ -121,6 +121,9 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	mux.HandleFunc("GET "+auth.CallbackPath, a.serveFlow)
 	mux.Handle(webhook.WebhookPath, hooks)
 	mux.Handle(webhook.HealthPath, hooks)
+	guard := a.hostGuard(ln) // 421 for foreign Host headers
+	local := guard.Handler(mux, webhook.WebhookPath, webhook.HealthPath)
+	public := guard.Handler(hooks, webhook.WebhookPath, webhook.HealthPath)
 
 	a.rt.mu.Lock()
 	a.rt.serving, a.rt.worker, a.rt.webhook = true, worker, hooks
@@ -153,12 +156,12 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 		}
 		defer ipcServer.Close()
 	}
-	launch("http server", func(ctx context.Context) error { return serveHTTP(ctx, ln, mux, a.log) })
+	launch("http server", func(ctx context.Context) error { return serveHTTP(ctx, ln, local, a.log) })
 	launch("event worker", worker.Run)
 	if ipcServer != nil {
 		launch("ipc", ipcServer.Serve)
 	}
-	launch("tunnel", func(ctx context.Context) error { return a.runTunnel(ctx, hooks, opts) })
+	launch("tunnel", func(ctx context.Context) error { return a.runTunnel(ctx, public, opts) })
 	if !opts.NoPolling {
 		launch("poller", a.poll)
 	}
