@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -201,3 +202,37 @@ type addrConn struct {
 }
 
 func (c addrConn) RemoteAddr() net.Addr { return c.remote }
+
+// BenchmarkPromptRequestUnderSlowClients: one request on a new connection
+// while 300 slow clients (more than MaxConns) keep trying to hold
+// connections open.
+func BenchmarkPromptRequestUnderSlowClients(b *testing.B) {
+	for _, slowClients := range []int{0, 300} {
+		b.Run(fmt.Sprintf("slow-%d", slowClients), func(b *testing.B) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ack") })
+			ctx, cancel := context.WithCancel(b.Context())
+			done := make(chan error, 1)
+			go func() { done <- Serve(ctx, ln, h, time.Second, slog.New(slog.DiscardHandler)) }()
+			addr := ln.Addr().String()
+			slow, err := loadtest.SlowClients(ctx, addr, addr, webhookPath, slowClients, 500*time.Millisecond)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for slow.Dials() < slowClients {
+				time.Sleep(10 * time.Millisecond)
+			}
+			var worst time.Duration
+			for b.Loop() {
+				worst = max(worst, promptRequest(b, addr))
+			}
+			b.ReportMetric(float64(worst.Microseconds()), "worst-µs")
+			cancel()
+			slow.Wait()
+			<-done
+		})
+	}
+}
