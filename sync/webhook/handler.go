@@ -355,7 +355,9 @@ func mismatch(ev Event, id Identity) string {
 // needs no preflight. Browsers add Origin to every POST and Sec-Fetch-Site
 // to every request (other than "none" when a page or another site made
 // it); Strava's servers send neither. And Strava posts its events as
-// application/json (a parameter such as charset is accepted), which no
+// application/json (a parameter such as charset is accepted; receivers
+// built on Express's express.json(), which parses only that type, get
+// Strava's real events, e.g. markbradley27/express-strava), which no
 // page can send cross-origin without a CORS preflight this server never
 // grants. An empty body is left to the parser (400). It returns the
 // status and reason, or 0.
