@@ -61,7 +61,7 @@ func (a *App) Login(ctx context.Context, opts LoginOptions) (auth.Result, error)
 		}
 		serveCtx, stopServing := context.WithCancel(ctx)
 		served := make(chan error, 1)
-		go func() { served <- serveHTTP(serveCtx, ln, flow.Handler(), a.log) }()
+		go func() { served <- serveHTTP(serveCtx, ln, a.hostGuard(ln).Handler(flow.Handler()), a.log) }()
 		defer func() { stopServing(); <-served }()
 	}
 

@@ -137,6 +137,9 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	mux.HandleFunc("GET "+auth.CallbackPath, in.serveFlow)
 	mux.Handle(webhook.WebhookPath, hooks)
 	mux.Handle(HealthPath, hooks)
+	guard := a.hostGuard(ln) // 421 for foreign Host headers
+	local := guard.Handler(mux, webhook.WebhookPath, HealthPath)
+	public := guard.Handler(hooks, webhook.WebhookPath, HealthPath)
 
 	in.worker, in.webhook = worker, hooks
 	a.stateMu.Lock()
@@ -173,12 +176,12 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 		}
 		defer ipcServer.Close()
 	}
-	launch("http server", func(ctx context.Context) error { return serveHTTP(ctx, ln, mux, a.log) })
+	launch("http server", func(ctx context.Context) error { return serveHTTP(ctx, ln, local, a.log) })
 	launch("event worker", worker.Run)
 	if ipcServer != nil {
 		launch("ipc", ipcServer.Serve)
 	}
-	launch("tunnel", func(ctx context.Context) error { return in.runTunnel(ctx, hooks) })
+	launch("tunnel", func(ctx context.Context) error { return in.runTunnel(ctx, public) })
 	if !opts.NoPolling {
 		launch("poller", in.poll)
 	}

@@ -51,7 +51,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newFixture(t *testing.T, simCfg stravasim.Config, secret string, scopes ...string) *fixture {
+func newFixture(t testing.TB, simCfg stravasim.Config, secret string, scopes ...string) *fixture {
 	t.Helper()
 	clock := &fakeClock{}
 	simCfg.Now = clock.Now // Strava and owtray share the test's clock

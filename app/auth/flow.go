@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/owtray/owtray/app/hostguard"
 	"github.com/owtray/owtray/app/secrets"
 )
 
@@ -31,6 +32,12 @@ const (
 
 // StateTTL is how long an authorize link stays valid.
 const StateTTL = 10 * time.Minute
+
+// MaxPending bounds the login attempts (authorize links) that are valid at
+// once. Every GET of the authorize route makes one; past the bound the
+// oldest attempt nobody waits for is dropped, so a flood of GETs costs
+// neither memory nor time (each Begin is O(MaxPending)).
+const MaxPending = 8
 
 // Errors of the login, checked with errors.Is.
 var (
@@ -104,11 +111,13 @@ type Flow struct {
 
 	mu      sync.Mutex
 	pending map[string]*attempt
+	order   []string // the keys of pending, oldest first; at most MaxPending
 }
 
 type attempt struct {
 	expires time.Time
 	done    chan struct{}
+	waiters int // Wait calls in progress; such an attempt is not evicted
 	result  Result
 	err     error
 }
@@ -126,12 +135,9 @@ func (f *Flow) Begin() (authorizeURL, state string) {
 	state = hex.EncodeToString(b)
 	now := f.cfg.Now()
 	f.mu.Lock()
-	for s, a := range f.pending { // drop expired attempts nobody waits for
-		if now.After(a.expires.Add(StateTTL)) {
-			delete(f.pending, s)
-		}
-	}
+	f.evictLocked(now)
 	f.pending[state] = &attempt{expires: now.Add(StateTTL), done: make(chan struct{})}
+	f.order = append(f.order, state)
 	f.mu.Unlock()
 	return f.conf.AuthCodeURL(state,
 		oauth2.SetAuthURLParam("approval_prompt", "auto"),
@@ -139,18 +145,59 @@ func (f *Flow) Begin() (authorizeURL, state string) {
 	), state
 }
 
+// evictLocked makes room for one more attempt: it drops the expired
+// attempts nobody waits for and, while MaxPending are left, the oldest one
+// nobody waits for (the oldest of all when every one has a waiter).
+func (f *Flow) evictLocked(now time.Time) {
+	kept := f.order[:0]
+	for _, s := range f.order {
+		if a := f.pending[s]; a.waiters == 0 && now.After(a.expires) {
+			delete(f.pending, s)
+			continue
+		}
+		kept = append(kept, s)
+	}
+	f.order = kept
+	for len(f.order) >= MaxPending {
+		victim := 0
+		for i, s := range f.order {
+			if f.pending[s].waiters == 0 {
+				victim = i
+				break
+			}
+		}
+		f.removeLocked(victim)
+	}
+}
+
+// removeLocked forgets the attempt at f.order[i].
+func (f *Flow) removeLocked(i int) {
+	delete(f.pending, f.order[i])
+	f.order = append(f.order[:i], f.order[i+1:]...)
+}
+
 // Wait blocks until the callback for state finished or ctx ends.
 func (f *Flow) Wait(ctx context.Context, state string) (Result, error) {
 	f.mu.Lock()
 	a, ok := f.pending[state]
+	if ok {
+		a.waiters++
+	}
 	f.mu.Unlock()
 	if !ok {
 		return Result{}, ErrBadState
 	}
+	defer func() {
+		f.mu.Lock()
+		a.waiters--
+		f.mu.Unlock()
+	}()
 	select {
 	case <-a.done:
 		f.mu.Lock()
-		delete(f.pending, state)
+		if i := slices.Index(f.order, state); i >= 0 && f.pending[state] == a {
+			f.removeLocked(i)
+		}
 		f.mu.Unlock()
 		return a.result, a.err
 	case <-ctx.Done():
@@ -180,12 +227,27 @@ func (f *Flow) claim(state string) (*attempt, bool) {
 // Handler serves the authorize and callback routes.
 func (f *Flow) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+AuthorizePath, func(w http.ResponseWriter, r *http.Request) {
-		u, _ := f.Begin()
-		http.Redirect(w, r, u, http.StatusFound)
-	})
+	mux.HandleFunc("GET "+AuthorizePath, f.authorize)
 	mux.HandleFunc("GET "+CallbackPath, f.callback)
 	return mux
+}
+
+// authorize starts a login from the browser: a new state and a redirect to
+// Strava. It answers only requests for a loopback host (not a DNS-rebound
+// name) that no other site's page started: such a page could otherwise
+// start logins at will and crowd out the user's own.
+func (f *Flow) authorize(w http.ResponseWriter, r *http.Request) {
+	if !hostguard.IsLoopbackName(r.Host) {
+		renderPage(w, http.StatusMisdirectedRequest, "Not here", "The login starts on http://localhost only.")
+		return
+	}
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		f.cfg.Logger.Warn("authorize request from another site's page refused")
+		renderPage(w, http.StatusForbidden, "Not started", "Another web site tried to start an owtray login. Start it from owtray instead.")
+		return
+	}
+	u, _ := f.Begin()
+	http.Redirect(w, r, u, http.StatusFound)
 }
 
 func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
@@ -219,7 +281,11 @@ func (f *Flow) complete(ctx context.Context, q url.Values) (Result, error) {
 		if e == "access_denied" {
 			return Result{}, ErrAccessDenied
 		}
-		return Result{}, fmt.Errorf("Strava refused the authorization: %q", truncate(e, 64))
+		msg := fmt.Sprintf("Strava refused the authorization: %q", truncate(e, 64))
+		if d := q.Get("error_description"); d != "" {
+			msg += fmt.Sprintf(" (%q)", truncate(d, 200))
+		}
+		return Result{}, errors.New(msg)
 	}
 	code := q.Get("code")
 	if code == "" {

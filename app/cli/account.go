@@ -23,9 +23,9 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		for _, w := range res.Warnings {
-			fmt.Fprintf(e.stdio.Err, "warning: %s\n", w)
+			fmt.Fprintf(e.stdio.Err, "warning: %s\n", oneLine(w))
 		}
-		fmt.Fprintf(e.stdio.Out, "Connected as %s (athlete %d)\n", res.Token.AthleteName, res.Token.AthleteID)
+		fmt.Fprintf(e.stdio.Out, "Connected as %s (athlete %d)\n", oneLine(res.Token.AthleteName), res.Token.AthleteID)
 		return nil
 	})
 }
@@ -45,7 +45,7 @@ func runLogout(ctx context.Context, e *env, args []string) error {
 		case rep.Revoked:
 			fmt.Fprintln(e.stdio.Out, "Revoked owtray's access at Strava.")
 		default:
-			fmt.Fprintf(e.stdio.Out, "Could not revoke access at Strava (%v); revoke it at https://www.strava.com/settings/apps if needed.\n", rep.RevokeError)
+			fmt.Fprintf(e.stdio.Out, "Could not revoke access at Strava (%s); revoke it at https://www.strava.com/settings/apps if needed.\n", oneLine(fmt.Sprint(rep.RevokeError)))
 		}
 		fmt.Fprintln(e.stdio.Out, "Removed the tokens from the OS keychain.")
 		if rep.Wiped {
@@ -80,21 +80,21 @@ func printStatus(ctx context.Context, e *env, a *app.App, asJSON bool) error {
 	}
 	w := e.stdio.Out
 	if st.Connected {
-		fmt.Fprintf(w, "Connected:   yes, as %s (athlete %d)\n", st.AthleteName, st.AthleteID)
-		fmt.Fprintf(w, "Scopes:      %s\n", strings.Join(st.Scopes, ","))
+		fmt.Fprintf(w, "Connected:   yes, as %s (athlete %d)\n", oneLine(st.AthleteName), st.AthleteID)
+		fmt.Fprintf(w, "Scopes:      %s\n", oneLine(strings.Join(st.Scopes, ",")))
 		fmt.Fprintf(w, "Token:       expires %s\n", st.TokenExpiry.Local().Format(time.DateTime))
 	} else {
-		fmt.Fprintf(w, "Connected:   no%s\n", parenthesize(st.Problem.Message))
+		fmt.Fprintf(w, "Connected:   no%s\n", parenthesize(oneLine(st.Problem.Message)))
 	}
 	fmt.Fprintf(w, "Activities:  %d stored\n", st.Activities)
-	fmt.Fprintf(w, "Last sync:   %s\n", formatWhen(st.LastSync)+parenthesize(firstNonEmpty(st.LastSyncError, st.LastSyncResult)))
+	fmt.Fprintf(w, "Last sync:   %s\n", formatWhen(st.LastSync)+parenthesize(oneLine(firstNonEmpty(st.LastSyncError, st.LastSyncResult))))
 	if st.ImportPending {
 		fmt.Fprintln(w, "Import:      stopped midway; the next sync resumes it")
 	}
 	fmt.Fprintf(w, "Rate limit:  %s\n", st.RateLimit)
-	fmt.Fprintf(w, "Webhooks:    %s\n", describeWebhooks(st.Webhooks))
-	fmt.Fprintf(w, "Health:      %s%s\n", st.Health, parenthesize(strings.Join(st.HealthReasons, "; ")))
-	fmt.Fprintf(w, "Data dir:    %s\n", st.DataDir)
+	fmt.Fprintf(w, "Webhooks:    %s\n", oneLine(describeWebhooks(st.Webhooks)))
+	fmt.Fprintf(w, "Health:      %s%s\n", st.Health, parenthesize(oneLine(strings.Join(st.HealthReasons, "; "))))
+	fmt.Fprintf(w, "Data dir:    %s\n", oneLine(st.DataDir))
 	return nil
 }
 

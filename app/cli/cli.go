@@ -16,6 +16,7 @@ import (
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/ipc"
+	"github.com/owtray/owtray/app/textfmt"
 	"github.com/owtray/owtray/sync/store"
 )
 
@@ -173,7 +174,7 @@ func run(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stdio.Err, err)
 		return ExitFailure
 	default:
-		fmt.Fprintf(e.stdio.Err, "owtray %s: %s\n", name, err)
+		fmt.Fprintf(e.stdio.Err, "owtray %s: %s\n", name, textfmt.InertLines(err.Error()))
 		return ExitFailure
 	}
 }

@@ -336,3 +336,48 @@ func mustConfig(t *testing.T, p *profile) config.Config {
 	}
 	return cfg
 }
+
+// TestTerminalOutputIsInert: names and descriptions are written by Strava
+// users; an escape sequence in them (colour, screen clear, window title,
+// hyperlink) reaches `list` and `show` as plain text, while --json keeps
+// the exact bytes Strava sent.
+func TestTerminalOutputIsInert(t *testing.T) {
+	p := newProfile(t, 3)
+	const name = "\x1b[2J\x1b[31mEvil\x1b[0m ride \x1b]0;owned\x07\u009b6n"
+	const description = "line one\n\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\ \u202Egnp.exe"
+	id, err := p.sim.Sim.CreateActivity(stravasim.NewActivity{Name: name, Description: description, SportType: "Ride\x1b[5m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.mustRun("login")
+	p.mustRun("sync", "--details")
+	tables := map[string]string{
+		"list": p.mustRun("list"),
+		"show": p.mustRun("show", strconv.FormatInt(id, 10)),
+	}
+	for cmd, out := range tables {
+		if i := strings.IndexFunc(out, func(r rune) bool {
+			return (r < ' ' && r != '\n') || (r >= 0x7f && r <= 0x9f) || r == '\u202E'
+		}); i >= 0 {
+			t.Errorf("%s writes control character %q to the terminal:\n%q", cmd, out[i:i+1], out)
+		}
+		if want := "\uFFFD[31mEvil\uFFFD[0m ride"; !strings.Contains(out, want) {
+			t.Errorf("%s does not show the name as inert text %q:\n%s", cmd, want, out)
+		}
+	}
+	if show := tables["show"]; !strings.Contains(show, "line one \uFFFD]8;;https://evil.example/") {
+		t.Errorf("show does not show the description as inert text:\n%q", show)
+	}
+
+	var listed []map[string]any
+	if err := json.Unmarshal([]byte(p.mustRun("list", "--json")), &listed); err != nil {
+		t.Fatal(err)
+	}
+	var shown map[string]any
+	if err := json.Unmarshal([]byte(p.mustRun("show", "--json", strconv.FormatInt(id, 10))), &shown); err != nil {
+		t.Fatal(err)
+	}
+	if listed[0]["name"] != name || shown["name"] != name || shown["description"] != description {
+		t.Errorf("JSON output changed the text: list %q, show %q / %q", listed[0]["name"], shown["name"], shown["description"])
+	}
+}

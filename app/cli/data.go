@@ -190,7 +190,7 @@ func runList(_ context.Context, e *env, args []string) error {
 		fmt.Fprintln(tw, "ID\tDATE\tNAME\tSPORT\tDISTANCE\tMOVING\tELEV GAIN")
 		for _, act := range acts {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.2f km\t%s\t%.0f m\n", act.ID, act.StartDateLocal.Format("2006-01-02 15:04"),
-				oneLine(act.Name), act.SportType, act.Distance/1000, textfmt.Clock(act.MovingTime), act.TotalElevationGain)
+				oneLine(act.Name), oneLine(act.SportType), act.Distance/1000, textfmt.Clock(act.MovingTime), act.TotalElevationGain)
 		}
 		return tw.Flush()
 	})
@@ -231,8 +231,8 @@ func printActivity(w io.Writer, act store.Activity) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	line := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	line("Name", oneLine(act.Name))
-	line("Sport", act.SportType)
-	line("Start", act.StartDateLocal.Format("Mon 2 Jan 2006 15:04")+" "+act.Timezone)
+	line("Sport", oneLine(act.SportType))
+	line("Start", act.StartDateLocal.Format("Mon 2 Jan 2006 15:04")+" "+oneLine(act.Timezone))
 	line("Distance", fmt.Sprintf("%.2f km", act.Distance/1000))
 	line("Moving time", textfmt.Clock(act.MovingTime))
 	line("Elapsed time", textfmt.Clock(act.ElapsedTime))
@@ -278,9 +278,11 @@ func indentJSON(raw json.RawMessage) []byte {
 	return out
 }
 
-// oneLine keeps a table on one line per activity.
+// oneLine keeps a table on one line per activity and makes text from
+// Strava inert: names and descriptions are written by Strava users, and an
+// escape sequence in them must not drive the terminal.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return textfmt.InertLine(s)
 }
 
 // reorder moves flags before positional arguments, so `show 123 --json` works.

@@ -41,6 +41,7 @@ func statusPrinter(w io.Writer, a *app.App) func(app.Event) {
 			if st.Webhooks.Message != "" {
 				line += ": " + st.Webhooks.Message
 			}
+			line = oneLine(line)
 			if line != last {
 				last = line
 				fmt.Fprintln(w, line)
@@ -65,7 +66,7 @@ func runWebhook(ctx context.Context, e *env, args []string) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdio.Out, "Subscribed: id %d, callback %s\n", sub.ID, sub.CallbackURL)
+			fmt.Fprintf(e.stdio.Out, "Subscribed: id %d, callback %s\n", sub.ID, oneLine(sub.CallbackURL))
 			return nil
 		})
 	case "list":
@@ -81,7 +82,7 @@ func runWebhook(ctx context.Context, e *env, args []string) error {
 				fmt.Fprintln(e.stdio.Out, "No webhook subscription.")
 			}
 			for _, s := range subs {
-				fmt.Fprintf(e.stdio.Out, "%d\t%s\tcreated %s\n", s.ID, s.CallbackURL, s.CreatedAt.Local().Format("2006-01-02 15:04"))
+				fmt.Fprintf(e.stdio.Out, "%d\t%s\tcreated %s\n", s.ID, oneLine(s.CallbackURL), s.CreatedAt.Local().Format("2006-01-02 15:04"))
 			}
 			return nil
 		})

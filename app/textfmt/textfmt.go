@@ -1,5 +1,6 @@
 // Package textfmt formats numbers and durations for people, the same way in
-// the command line and the window.
+// the command line and the window, and makes text from outside inert before
+// it reaches a terminal (Inert).
 package textfmt
 
 import (

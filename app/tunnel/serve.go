@@ -12,24 +12,38 @@ import (
 )
 
 // Timeouts of the server behind the endpoint. Strava's calls are small and
-// must be answered within 2 s; anything slower is a client to drop.
+// must be answered within 2 s, and what sits in front of owtray (ngrok's
+// edge, a reverse proxy, the browser on the same machine) sends a request
+// header in one piece; anything slower is a client to drop.
 const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 10 * time.Second
+	readHeaderTimeout = 3 * time.Second
+	readTimeout       = 10 * time.Second // header and body (at most 64 KiB)
 	writeTimeout      = 30 * time.Second
-	idleTimeout       = 60 * time.Second
+	idleTimeout       = 30 * time.Second
 	maxHeaderBytes    = 16 << 10
 )
 
 // Serve serves h on ln until ctx ends or ln fails (the endpoint here, and
-// the app's loopback server, with the same timeouts). Then it stops accepting,
+// the app's loopback server, with the same timeouts and connection limits:
+// MaxConns, MaxConnsPerRemote, see connLimiter). Then it stops accepting,
 // gives requests in flight up to grace to finish and closes what is left.
 // It returns nil after a clean stop asked for by ctx, the listener's error
 // when ln failed, and an error matching context.DeadlineExceeded when
 // requests had to be cut off.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, logger *slog.Logger) error {
+	return serve(ctx, ln, h, grace, logger, nil)
+}
+
+// serve is Serve; inspect, when not nil, is handed the connection limiter
+// before the first connection is accepted (tests).
+func serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, logger *slog.Logger, inspect func(*connLimiter)) error {
+	limited := limitConns(ln, MaxConns, MaxConnsPerRemote, logger)
+	if inspect != nil {
+		inspect(limited)
+	}
 	srv := &http.Server{
 		Handler:           h,
+		ConnState:         limited.connState,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -38,7 +52,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Dura
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(limited) }()
 
 	select {
 	case <-ctx.Done():

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -57,6 +58,12 @@ type Config struct {
 	// (Strava waits minutes; the default here is 1 s to keep tests short).
 	DeliveryTimeout    time.Duration
 	DeliveryRetryDelay time.Duration
+
+	// CallbackDial, when set, opens the connections of validation GETs and
+	// event POSTs (tests reach a public callback host name on a local
+	// server through it; the requests keep the callback URL's Host).
+	// Default: the system's resolver and dialer.
+	CallbackDial func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	Logger *slog.Logger // default: discard
 
@@ -161,6 +168,16 @@ type Sim struct {
 	closed      bool
 }
 
+// callbackTransport is the transport of outbound calls to callback URLs.
+func callbackTransport(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	if dial != nil {
+		t.DialContext = dial
+		t.Proxy = nil
+	}
+	return t
+}
+
 // New builds a simulated Strava with the default athlete's generated history.
 func New(cfg Config) *Sim {
 	cfg = cfg.withDefaults()
@@ -171,7 +188,7 @@ func New(cfg Config) *Sim {
 		log:        cfg.Logger,
 		now:        cfg.Now,
 		mux:        http.NewServeMux(),
-		client:     &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
+		client:     &http.Client{Transport: callbackTransport(cfg.CallbackDial)},
 		ctx:        ctx,
 		cancel:     cancel,
 		athletes:   make(map[int64]*athlete),

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,9 +35,11 @@ type Identity struct {
 	// AthleteID is the connected athlete; 0 when nobody is connected (every
 	// event is then ignored).
 	AthleteID int64
-	// SubscriptionID is this installation's push subscription; 0 when not
-	// known (any subscription id is accepted, e.g. while the subscription is
-	// being created).
+	// SubscriptionID is this installation's push subscription; 0 when none
+	// is stored: every event is then refused (Strava sends events only to a
+	// subscription, so one without is forged, or arrives in the instant
+	// before the new subscription's id is stored and comes again with
+	// Strava's retry).
 	SubscriptionID int64
 }
 
@@ -214,6 +217,10 @@ type ackBody struct {
 // receive handles an event POST: parse, check whose it is, queue durably,
 // answer. It never waits for Strava.
 func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
+	if status, reason := notFromStrava(r); status != 0 {
+		h.reject(w, status, reason)
+		return
+	}
 	if r.ContentLength > MaxEventBody {
 		h.reject(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", MaxEventBody))
 		return
@@ -236,6 +243,10 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.log.Error("webhook event not queued: cannot read identity", "err", err)
 		writeError(w, http.StatusInternalServerError, "storage error")
+		return
+	}
+	if reason == reasonNoSubscription {
+		h.reject(w, http.StatusForbidden, reason+": event refused")
 		return
 	}
 	if reason != "" {
@@ -285,14 +296,20 @@ func (h *Handler) foreign(ev Event) (string, error) {
 	return mismatch(ev, id), nil
 }
 
+// reasonNoSubscription: no push subscription is stored; such an event is
+// refused (403), not acknowledged.
+const reasonNoSubscription = "no push subscription stored"
+
 // mismatch says why ev does not belong to id, or "".
 func mismatch(ev Event, id Identity) string {
 	switch {
+	case id.SubscriptionID == 0:
+		return reasonNoSubscription
 	case id.AthleteID == 0:
 		return "no athlete connected"
 	case ev.OwnerID != id.AthleteID:
 		return "owner is not the connected athlete"
-	case id.SubscriptionID != 0 && ev.SubscriptionID != id.SubscriptionID:
+	case ev.SubscriptionID != id.SubscriptionID:
 		return "not our subscription"
 	}
 	return ""
@@ -302,6 +319,33 @@ func (h *Handler) notify(what func(Observer)) {
 	if h.cfg.Observer != nil {
 		what(h.cfg.Observer)
 	}
+}
+
+// notFromStrava refuses what only a browser sends: every web page the user
+// opens can post to the loopback server, and a form or a no-cors fetch
+// needs no preflight. Browsers add Origin to every POST and Sec-Fetch-Site
+// to every request (other than "none" when a page or another site made
+// it); Strava's servers send neither. And Strava posts its events as
+// application/json (a parameter such as charset is accepted; receivers
+// built on Express's express.json(), which parses only that type, get
+// Strava's real events, e.g. markbradley27/express-strava), which no
+// page can send cross-origin without a CORS preflight this server never
+// grants. An empty body is left to the parser (400). It returns the
+// status and reason, or 0.
+func notFromStrava(r *http.Request) (int, string) {
+	if r.Header.Get("Origin") != "" {
+		return http.StatusForbidden, "requests from web pages are refused (Origin header present)"
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "none" {
+		return http.StatusForbidden, "requests from web pages are refused (Sec-Fetch-Site is not none)"
+	}
+	if r.ContentLength == 0 {
+		return 0, ""
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return http.StatusUnsupportedMediaType, "Content-Type must be application/json"
+	}
+	return 0, ""
 }
 
 // redactURL drops user info, query and fragment, which may carry secrets.

@@ -70,8 +70,8 @@ func (m *Subscriptions) Ensure(ctx context.Context, callbackURL, verifyToken str
 			}
 		}
 		if len(stale) > 0 {
-			// While replacing, accept events of any subscription, so that the
-			// first events of the new one are not ignored.
+			// While replacing, no subscription is recorded: events are
+			// refused, not acknowledged, and Strava sends them again.
 			if err := m.record(0, ""); err != nil {
 				return strava.Subscription{}, err
 			}

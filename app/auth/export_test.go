@@ -1,0 +1,11 @@
+package auth
+
+// PendingStates is the number of login attempts f keeps (for tests).
+func PendingStates(f *Flow) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.order) != len(f.pending) {
+		panic("auth: pending states and their order disagree")
+	}
+	return len(f.pending)
+}
