@@ -129,8 +129,8 @@ func setPrivate(ath *athlete, a *activity, private bool) {
 
 // page returns the activities of list whose start is after `after` and before
 // `before` (epoch seconds; nil = unbounded), page by page. Like Strava, the
-// result is newest first, except oldest first when only `after` is given.
-func page(list []*activity, before, after *int64, pageNo, perPage int) []*activity {
+// result is newest first, except in afterOrder when only `after` is given.
+func page(list []*activity, before, after *int64, pageNo, perPage int, afterOrder ListOrder) []*activity {
 	lo, hi := 0, len(list)
 	if after != nil {
 		lo, _ = slices.BinarySearchFunc(list, *after, func(a *activity, t int64) int {
@@ -158,7 +158,7 @@ func page(list []*activity, before, after *int64, pageNo, perPage int) []*activi
 	}
 	count := min(perPage, n-offset)
 	out := make([]*activity, 0, count)
-	if after != nil && before == nil {
+	if after != nil && before == nil && afterOrder == OldestFirst {
 		return append(out, list[lo+offset:lo+offset+count]...)
 	}
 	for i := hi - 1 - offset; i > hi-1-offset-count; i-- {
