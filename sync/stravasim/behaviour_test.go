@@ -1,7 +1,7 @@
 package stravasim
 
 import (
-		"net/http"
+	"net/http"
 	"net/url"
 	"strconv"
 	"testing"
@@ -37,7 +37,7 @@ func TestAfterOrder(t *testing.T) {
 			var items []listItem
 			get(t, srv, "/athlete/activities?after=0&per_page=10", tok, &items)
 			all := srv.Sim.Activities(0, true) // newest first
-			want := all[len(all)-1] // the oldest
+			want := all[len(all)-1]            // the oldest
 			if order == NewestFirst {
 				want = all[0]
 			}
