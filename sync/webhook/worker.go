@@ -599,10 +599,21 @@ func (w *Worker) apply(ctx context.Context, p store.PendingEvent) (Result, error
 // local copy only when it persists through every step.
 func (w *Worker) applyActivity(ctx context.Context, p store.PendingEvent, res Result) (Result, error) {
 	id := p.ObjectID
-	if w.answered(p) {
+	fetched, answered := w.answered(p)
+	if answered {
 		res.Outcome = OutcomeUnchanged
 		res.Detail = fmt.Sprintf("activity %d already fetched after these events", id)
 		return res, w.complete(p, res.Detail)
+	}
+	if next := fetched.Add(w.cfg.MinRefetch); w.cfg.Now().Before(next) {
+		// Fetched moments ago: once more after MinRefetch, for all the
+		// events arriving until then.
+		why := "fetched less than " + w.cfg.MinRefetch.String() + " ago"
+		if _, err := w.store.RetryEvent(p, next, p.NotFound, why); err != nil {
+			return res, w.storeErr(p, err)
+		}
+		res.Outcome, res.Detail = OutcomeDeferred, fmt.Sprintf("activity %d: %s; again at %s", id, why, next.UTC().Format(time.RFC3339))
+		return res, nil
 	}
 	if err := w.takeBudget(); err != nil {
 		return res, err
@@ -666,13 +677,15 @@ func (w *Worker) deferNotFound(p store.PendingEvent, res Result) (Result, error)
 // answered reports whether the stored activity already answers every event
 // merged into p: its detail was fetched at least CoverMargin after the
 // newest event, or the events are only creates (a duplicate delivery says
-// nothing new about an activity already fetched).
-func (w *Worker) answered(p store.PendingEvent) bool {
+// nothing new about an activity already fetched). It also returns when the
+// stored detail was fetched (zero: never).
+func (w *Worker) answered(p store.PendingEvent) (time.Time, bool) {
 	a, err := w.store.Get(p.ObjectID)
 	if err != nil || a.DetailFetchedAt.IsZero() || !a.HasDetail() {
-		return false
+		return time.Time{}, false
 	}
-	return p.OnlyCreates() || p.MaxEventTime < a.DetailFetchedAt.Add(-w.cfg.CoverMargin).Unix()
+	at := a.DetailFetchedAt
+	return at, p.OnlyCreates() || p.MaxEventTime < at.Add(-w.cfg.CoverMargin).Unix()
 }
 
 // applyDeauthorization wipes the tokens only when Strava confirms that the

@@ -25,6 +25,13 @@ func (e *env) nextApplied(id int64) func() bool {
 	}
 }
 
+// advanceToApplied runs the fake clock until an event about id is processed.
+func (e *env) advanceToApplied(c *fakeClock, id int64) applied {
+	e.t.Helper()
+	e.advanceUntil(c, 2*time.Hour, "event applied", e.nextApplied(id))
+	return e.waitAppliedFor(id, waitLong)
+}
+
 // TestCreateReadableLater: Strava answers 404 for a while after an upload;
 // the create event brings the activity in when it becomes readable, without
 // a manual sync, and the 404s remove nothing.

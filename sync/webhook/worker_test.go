@@ -24,7 +24,7 @@ func (e *env) storeSimActivity(id int64) {
 	if err != nil {
 		e.t.Fatalf("Activity(%d): %v", id, err)
 	}
-	rec := detailRecord(a, time.Now())
+	rec := detailRecord(a, time.Now().Add(-time.Hour)) // fetched a while ago
 	if _, err := e.st.UpsertDetail(rec); err != nil {
 		e.t.Fatalf("UpsertDetail: %v", err)
 	}
@@ -68,7 +68,8 @@ func TestEndToEnd(t *testing.T) {
 	if err := sim.UpdateActivity(id, stravasim.ActivityUpdate{Name: &name, SportType: &sport}); err != nil {
 		t.Fatal(err)
 	}
-	a = e.waitAppliedFor(id, waitLong)
+	// (fetched moments ago: asked again after MinRefetch)
+	a = e.advanceToApplied(clock, id)
 	if a.ev.AspectType != AspectUpdate || a.ev.Updates["title"] != name || a.res.Outcome != OutcomeUpdated {
 		t.Fatalf("update: %+v %+v", a.ev, a.res)
 	}
@@ -81,7 +82,7 @@ func TestEndToEnd(t *testing.T) {
 	if err := sim.UpdateActivity(id, stravasim.ActivityUpdate{Private: &priv}); err != nil {
 		t.Fatal(err)
 	}
-	a = e.waitAppliedFor(id, waitLong)
+	a = e.advanceToApplied(clock, id)
 	if a.ev.Updates["private"] != "true" {
 		t.Errorf("privacy update event: %+v", a.ev)
 	}
