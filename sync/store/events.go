@@ -26,8 +26,8 @@ import (
 // answers 503 and Strava delivers the event again later).
 //
 // Buckets: bucketEvents maps an object key (kind, owner, id) to its
-// PendingEvent JSON; bucketEventDue maps (due time, first seq) to the object
-// key and orders the work; bucketDedupe remembers recent deliveries by
+// PendingEvent JSON; bucketEventDue maps (due time, queue position, object
+// key) to the object key and orders the work; bucketDedupe remembers recent deliveries by
 // event_time and a hash of their fields so a redelivered event is not counted
 // again.
 
@@ -149,7 +149,7 @@ type EventEffect struct {
 
 const (
 	objKeyLen     = 1 + 8 + 8 // kind, owner, id
-	dueKeyLen     = 8 + 8     // due (unix ns, 0 = now), seq
+	dueKeyLen     = 8 + 8 + objKeyLen // due (unix ns, 0 = now), seq, object key
 	dedupeKeyLen  = 8 + 16    // event_time (sortable) + truncated SHA-256
 	kindActivity  = 'a'
 	kindAthlete   = 'u'
@@ -175,7 +175,8 @@ func dueKey(p *PendingEvent) []byte {
 		due = uint64(max(p.DueAt.UnixNano(), 1))
 	}
 	k := binary.BigEndian.AppendUint64(make([]byte, 0, dueKeyLen), due)
-	return binary.BigEndian.AppendUint64(k, p.Seq)
+	k = binary.BigEndian.AppendUint64(k, p.Seq)
+	return append(k, p.key()...)
 }
 
 // EnqueueEvent durably queues a webhook event and returns its sequence
@@ -522,7 +523,10 @@ func (s *Store) ApplyEvent(p PendingEvent, eff EventEffect) (UpsertResult, error
 			// Events arrived meanwhile that this answer may not reflect.
 			settled = p.Events
 			next := cur
-			next.Seq, next.Events = p.LastSeq+1, cur.Events-p.Events
+			if next.Seq, err = bucket(tx, bucketEvents).NextSequence(); err != nil {
+				return fmt.Errorf("next sequence: %w", err)
+			}
+			next.Events = cur.Events - p.Events
 			next.Creates, next.Changes, next.Deletes = max(0, cur.Creates-p.Creates), max(0, cur.Changes-p.Changes), max(0, cur.Deletes-p.Deletes)
 			next.DueAt, next.NotFound, next.Attempts, next.LastError = eff.Requeue, 0, 0, ""
 			next.MinEventTime = max(cur.MinEventTime, p.MaxEventTime)

@@ -224,6 +224,7 @@ func TestQueueBound(t *testing.T) {
 	if st.Depth != 3 || st.Refused != 1 || st.Received != 104 || st.Merged != 100 {
 		t.Errorf("stats %+v", st)
 	}
+	checkQueue(t, s)
 }
 
 func TestUpdatesBounded(t *testing.T) {
@@ -356,6 +357,7 @@ func TestApplyEventInFlight(t *testing.T) {
 	if st, _ := s.QueueStats(); st.Processed != 4 {
 		t.Errorf("processed %d events, want 4", st.Processed)
 	}
+	checkQueue(t, s)
 }
 
 func TestEnqueueInvalid(t *testing.T) {
@@ -459,13 +461,56 @@ func TestMigrateEventQueueV1(t *testing.T) {
 	if len(evs) != 3 || evs[0].ObjectID != 5 || evs[0].Events != 2 || evs[1].ObjectID != 6 || !evs[2].Deauthorize {
 		t.Fatalf("pending after migration %+v", evs)
 	}
-	if st, _ := s.QueueStats(); st.Depth != 3 {
-		t.Errorf("depth %d", st.Depth)
-	}
+	checkQueue(t, s)
 	if seq, _ := mustEnqueue(t, s, event(7, "create", 1, nil)); seq != 5 {
 		t.Errorf("next seq %d", seq)
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
 		t.Fatal(err)
 	}
+}
+
+// checkQueue: the depth counter, the pending objects and the due index agree.
+func checkQueue(t *testing.T, s *Store) {
+	t.Helper()
+	st, err := s.QueueStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.PendingEvents(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objects, due int
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		objects, due = countKeys(bucket(tx, bucketEvents)), countKeys(bucket(tx, bucketEventDue))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if st.Depth != len(evs) || objects != len(evs) || due != len(evs) {
+		t.Errorf("depth %d, %d pending listed, %d objects, %d due keys: want all equal", st.Depth, len(evs), objects, due)
+	}
+}
+
+// TestRequeueSameTime: objects requeued to the same moment (one frozen
+// clock) all stay listed.
+func TestRequeueSameTime(t *testing.T) {
+	s, _ := openTemp(t, Options{})
+	t0 := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	mustEnqueue(t, s, event(1, "update", t0.Unix(), map[string]string{"title": "a"}))
+	pA := mustPending(t, s, 1)
+	mustEnqueue(t, s, event(2, "update", t0.Unix(), nil))                               // a new object right after
+	mustEnqueue(t, s, event(1, "update", t0.Unix()+1, map[string]string{"title": "b"})) // arrives while 1 is fetched
+	at := t0.Add(time.Minute)
+	if _, err := s.ApplyEvent(pA, EventEffect{Requeue: at}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RetryEvent(mustPending(t, s, 2), at, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := pendingIDs(t, s); len(got) != 2 {
+		t.Errorf("pending %v, want both", got)
+	}
+	checkQueue(t, s)
 }

@@ -466,7 +466,8 @@ func (e *env) advanceUntil(c *fakeClock, limit time.Duration, what string, cond 
 	end, deadline := c.Now().Add(limit), time.Now().Add(waitLong)
 	for !cond() {
 		if time.Now().After(deadline) || c.Now().After(end) {
-			e.t.Fatalf("clock at +%s: still waiting for %s; worker %+v", limit-end.Sub(c.Now()), what, e.worker.Status())
+			pending, _ := e.st.PendingEvents(3)
+			e.t.Fatalf("clock at +%s (%s): still waiting for %s; worker %+v; pending %+v", limit-end.Sub(c.Now()), c.Now().UTC(), what, e.worker.Status(), pending)
 		}
 		// Advance only while the worker waits on the clock (idle or
 		// waiting for its budget), to its next timer.
