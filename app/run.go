@@ -33,6 +33,11 @@ type RunOptions struct {
 	TunnelAgentOptions []ngrok.AgentOption
 	// NoPolling disables the periodic sync (tests of the webhook path).
 	NoPolling bool
+	// NotFoundSchedule and MinRefetch replace the webhook worker's 404
+	// retry schedule and refetch delay (tests); nil and 0 keep the
+	// defaults (webhook.DefaultNotFoundSchedule, DefaultMinRefetch).
+	NotFoundSchedule []time.Duration
+	MinRefetch       time.Duration
 }
 
 // instanceState is the state of a running instance (serve or the desktop app).
@@ -104,8 +109,10 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 		NeedsReconnect: func(err error) bool {
 			return errors.Is(err, auth.ErrNeedsReconnect) || errors.Is(err, auth.ErrNotConnected)
 		},
-		Logger: a.log,
-		Now:    a.opts.Now,
+		NotFoundSchedule: opts.NotFoundSchedule,
+		MinRefetch:       opts.MinRefetch,
+		Logger:           a.log,
+		Now:              a.opts.Now,
 	})
 	hooks := &webhookHandler{cfg: webhook.Config{
 		Store:        a.store,
