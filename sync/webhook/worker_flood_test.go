@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"log/slog"
@@ -143,7 +142,13 @@ func TestQueueChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("URL http://%s%s\n", ln.Addr(), WebhookPath)
+	url := fmt.Sprintf("http://%s%s", ln.Addr(), WebhookPath)
+	if err := os.WriteFile(path+".url.tmp", []byte(url), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".url.tmp", path+".url"); err != nil {
+		t.Fatal(err)
+	}
 	_ = srv.Serve(ln) // until killed
 }
 
@@ -160,28 +165,21 @@ func TestQueueFullKill(t *testing.T) {
 	if err := e.st.Close(); err != nil { // the child holds the file now
 		t.Fatal(err)
 	}
+	// The child writes its URL to a file once it listens.
+	urlFile := e.dbPath + ".url"
 	cmd := exec.Command(os.Args[0], "-test.run=^TestQueueChild$")
 	cmd.Env = append(os.Environ(), queueChildEnv+"="+e.dbPath)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	lines := bufio.NewScanner(out)
 	var url string
-	for lines.Scan() {
-		if u, ok := strings.CutPrefix(lines.Text(), "URL "); ok {
-			url = u
-			break
-		}
-	}
-	if url == "" {
-		t.Fatalf("child printed no URL: %v", lines.Err())
-	}
+	eventually(t, waitLong, "the child's URL", func() bool {
+		b, err := os.ReadFile(urlFile)
+		url = string(b)
+		return err == nil && strings.HasSuffix(url, WebhookPath)
+	})
 
 	// Two events per activity, 80 activities: the first 40 activities fit,
 	// their second events merge; the rest is refused with 503.
