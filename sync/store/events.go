@@ -148,9 +148,9 @@ type EventEffect struct {
 }
 
 const (
-	objKeyLen     = 1 + 8 + 8 // kind, owner, id
+	objKeyLen     = 1 + 8 + 8         // kind, owner, id
 	dueKeyLen     = 8 + 8 + objKeyLen // due (unix ns, 0 = now), seq, object key
-	dedupeKeyLen  = 8 + 16    // event_time (sortable) + truncated SHA-256
+	dedupeKeyLen  = 8 + 16            // event_time (sortable) + truncated SHA-256
 	kindActivity  = 'a'
 	kindAthlete   = 'u'
 	pruneMaxBatch = 1000
@@ -714,4 +714,51 @@ func countKeys(b *bolt.Bucket) int {
 		n++
 	}
 	return n
+}
+
+// EventBudget counts the requests the webhook worker sent in the current
+// 15-minute and daily windows (identified by when they end), so that a
+// restart does not grant a new share.
+type EventBudget struct {
+	Window15 time.Time `json:"window_15min"`
+	Used15   int       `json:"used_15min"`
+	Day      time.Time `json:"day"`
+	UsedDay  int       `json:"used_daily"`
+}
+
+// TakeEventBudget counts one request in the windows ending at window15 and
+// day when fewer than share15 and shareDay were counted there, and returns
+// the counts and whether it was counted. Counts of other windows are reset.
+func (s *Store) TakeEventBudget(window15, day time.Time, share15, shareDay int) (EventBudget, bool, error) {
+	var (
+		b  EventBudget
+		ok bool
+	)
+	err := s.update("event budget", func(tx *bolt.Tx) error {
+		b, ok = EventBudget{}, false
+		meta := bucket(tx, bucketMeta)
+		if raw := meta.Get([]byte(keyEventBudget)); raw != nil {
+			if err := json.Unmarshal(raw, &b); err != nil {
+				return fmt.Errorf("event budget: %w: %w", err, ErrCorrupt)
+			}
+		}
+		if !b.Window15.Equal(window15) {
+			b.Window15, b.Used15 = window15, 0
+		}
+		if !b.Day.Equal(day) {
+			b.Day, b.UsedDay = day, 0
+		}
+		if b.Used15 >= share15 || b.UsedDay >= shareDay {
+			return nil
+		}
+		b.Used15++
+		b.UsedDay++
+		ok = true
+		raw, err := json.Marshal(&b)
+		if err != nil {
+			return fmt.Errorf("encode event budget: %w", err)
+		}
+		return meta.Put([]byte(keyEventBudget), raw)
+	})
+	return b, ok, err
 }

@@ -514,3 +514,30 @@ func TestRequeueSameTime(t *testing.T) {
 	}
 	checkQueue(t, s)
 }
+
+func TestTakeEventBudget(t *testing.T) {
+	s, path := openTemp(t, Options{})
+	w1, d1 := time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC), time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		b, ok, err := s.TakeEventBudget(w1, d1, 3, 4)
+		if err != nil || ok != (i < 3) || b.Used15 != min(i+1, 3) {
+			t.Errorf("request %d: %+v %v %v", i, b, ok, err)
+		}
+	}
+	_ = s.Close()
+	s, err := Open(path, quietOptions()) // a restart keeps the counts
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, ok, _ := s.TakeEventBudget(w1, d1, 3, 4); ok {
+		t.Error("a restart granted a new share")
+	}
+	w2 := w1.Add(15 * time.Minute)
+	if b, ok, _ := s.TakeEventBudget(w2, d1, 3, 4); !ok || b.Used15 != 1 || b.UsedDay != 4 {
+		t.Errorf("next window: %+v %v", b, ok)
+	}
+	if _, ok, _ := s.TakeEventBudget(w2, d1, 3, 4); ok {
+		t.Error("daily share exceeded")
+	}
+}

@@ -42,6 +42,7 @@ const (
 	keySchema      = "schema_version" // in meta
 	keyAthlete     = "athlete_id"     // in meta
 	keyEventStats  = "event_stats"    // in meta
+	keyEventBudget = "event_budget"   // in meta
 	keySyncState   = "state"          // in sync
 	defaultTimeout = time.Second
 )
@@ -252,7 +253,7 @@ func wipe(tx *bolt.Tx) error {
 		}
 	}
 	meta := bucket(tx, bucketMeta)
-	for _, k := range []string{keyAthlete, keyEventStats} {
+	for _, k := range []string{keyAthlete, keyEventStats, keyEventBudget} {
 		if err := meta.Delete([]byte(k)); err != nil {
 			return fmt.Errorf("delete meta %s: %w", k, err)
 		}

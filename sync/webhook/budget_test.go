@@ -3,9 +3,11 @@ package webhook
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
 )
 
@@ -43,7 +45,12 @@ func TestBudgetShare(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newFakeClock(start)
-			w := NewWorker(nil, snapshotFetcher{snap: tt.snap}, WorkerConfig{Now: clock.Now, After: clock.After, BudgetShare: tt.share})
+			st, err := store.Open(filepath.Join(t.TempDir(), "b.db"), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			w := NewWorker(st, snapshotFetcher{snap: tt.snap}, WorkerConfig{Now: clock.Now, After: clock.After, BudgetShare: tt.share})
 			ok := 0
 			var resume time.Time
 			for range tt.requests {
@@ -63,5 +70,30 @@ func TestBudgetShare(t *testing.T) {
 				t.Errorf("after the reset: %v", err)
 			}
 		})
+	}
+}
+
+// TestBudgetSurvivesRestart: a new worker on the same store does not get a
+// new share within the same window.
+func TestBudgetSurvivesRestart(t *testing.T) {
+	clock := newFakeClock(time.Date(2026, 3, 2, 10, 1, 0, 0, time.UTC))
+	path := filepath.Join(t.TempDir(), "b.db")
+	cfg := WorkerConfig{Now: clock.Now, After: clock.After}
+	used := 0
+	for range 2 { // two runs of the program in one window
+		st, err := store.Open(path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := NewWorker(st, snapshotFetcher{}, cfg)
+		for range 20 {
+			if w.takeBudget() == nil {
+				used++
+			}
+		}
+		_ = st.Close()
+	}
+	if used != 30 {
+		t.Errorf("%d requests in one window across a restart, want the share of 30", used)
 	}
 }

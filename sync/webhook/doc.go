@@ -37,8 +37,8 @@
 //     each of Strava's read limits (100 per 15 min → 30; 1,000 per day →
 //     300; the limits Strava reports are used once known), so a flood never
 //     starves the poll or the import. Past the share the worker waits for
-//     the next window. (The count is kept in memory: a restart within a
-//     window may spend one more share.)
+//     the next window. The count is kept in the store: a restart grants no
+//     new share.
 //   - Bound: at most 10,000 distinct activities (store.DefaultMaxPendingEvents)
 //     wait at once; an event for one more is answered 503 with Retry-After
 //     (Strava delivers it again later), never acknowledged and dropped.

@@ -208,7 +208,7 @@ type Worker struct {
 	status      WorkerStatus
 	paused      bool
 	pauseReason string
-	budget      shareBudget
+	budget      shareBudget // last seen, for Status
 }
 
 // NewWorker returns a stopped worker; start it with Run.
@@ -742,39 +742,34 @@ func (w *Worker) storeErr(p store.PendingEvent, err error) error {
 	return err
 }
 
-// shareBudget counts event-driven requests per 15-minute and daily window.
+// shareBudget mirrors the store's event budget for Status.
 type shareBudget struct {
-	window15, day     time.Time
-	used15, usedDay   int
-	share15, shareDay int
+	used15, share15 int
 }
 
-// takeBudget counts one event-driven request, or returns errNoBudget when
-// the share of the 15-minute or daily read limit is used up.
+// takeBudget counts one event-driven request (durably, so a restart grants
+// no new share), or returns errNoBudget when the share of the 15-minute or
+// daily read limit is used up.
 func (w *Worker) takeBudget() error {
 	now := w.cfg.Now()
-	snap := w.client.RateLimits()
-	limit15, limitDay := readLimits(snap)
+	limit15, limitDay := readLimits(w.client.RateLimits())
+	share15 := max(minBudgetWindow, int(float64(limit15)*w.cfg.BudgetShare))
+	shareDay := max(minBudgetWindow, int(float64(limitDay)*w.cfg.BudgetShare))
+	reset15, resetDay := strava.Next15MinReset(now).UTC(), strava.NextDailyReset(now).UTC()
+	b, ok, err := w.store.TakeEventBudget(reset15, resetDay, share15, shareDay)
+	if err != nil {
+		return err
+	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	b := &w.budget
-	if win := now.UTC().Truncate(15 * time.Minute); !win.Equal(b.window15) {
-		b.window15, b.used15 = win, 0
-	}
-	if day := strava.NextDailyReset(now); !day.Equal(b.day) {
-		b.day, b.usedDay = day, 0
-	}
-	b.share15 = max(minBudgetWindow, int(float64(limit15)*w.cfg.BudgetShare))
-	b.shareDay = max(minBudgetWindow, int(float64(limitDay)*w.cfg.BudgetShare))
+	w.budget = shareBudget{used15: b.Used15, share15: share15}
+	w.mu.Unlock()
 	switch {
-	case b.usedDay >= b.shareDay:
-		return &errNoBudget{resume: b.day}
-	case b.used15 >= b.share15:
-		return &errNoBudget{resume: strava.Next15MinReset(now)}
+	case ok:
+		return nil
+	case b.UsedDay >= shareDay:
+		return &errNoBudget{resume: resetDay}
 	}
-	b.used15++
-	b.usedDay++
-	return nil
+	return &errNoBudget{resume: reset15}
 }
 
 // readLimits are the read limits that bound GET requests (the smaller of
