@@ -2,6 +2,52 @@
 // incremental sync with a look-back window, the reconciling full sync, the
 // budgeted back-fill of detailed activities and the streams cache. It moves
 // data from the Strava client into the store and nothing else.
+//
+// # Paging
+//
+// GET /athlete/activities is walked with bounds that never move and page=1,
+// 2, …, not with a cursor that moves to the oldest start seen. Start times
+// tie (hidden start times, one ride uploaded by two devices), and a page of
+// 200 can end inside a second whose other activities are on the next page:
+// `before=<oldest start>` then skips them, and `before=<oldest>+1 s` (an
+// overlap of one second, de-duplicated by id) would list the oldest
+// activity of every page twice, so a 20,000-activity history would need
+// N/199 pages — more than the ceil(N/200)+1 minimum even without a tie.
+// With page= every page brings 200 new activities whatever the ties, and the
+// undocumented order of an after-only listing (oldest or newest first) does
+// not matter either.
+//
+// Strava does not document the order within one second, and its feeds have
+// been seen to reorder between page sizes (javastravav3api#18): when the
+// last activity of a page and the first of the next start in the same
+// second, that second is listed once more by itself (before = second+1,
+// keeping the activities of that second). That costs one request per tie
+// group straddling a boundary and nothing otherwise: a full import of N costs
+// at most ceil(N/200)+1 list requests plus one per straddling tie, a sync
+// with nothing new one request.
+//
+// Offsets move when Strava's list changes during a walk: a new upload pushes
+// one activity down (listed twice, de-duplicated by id), a deletion pulls
+// one up, which the page before would have held. A run therefore keeps its
+// bound only while it runs; a resumed import fetches the page before its
+// checkpoint again. A full sync (--full) never removes on the listing alone:
+// stored activities a page no longer holds go on the 404 schedule below and
+// are removed only when Strava answers 404 for them by id.
+//
+// Dates: the first page of a full import has no upper bound (future-dated
+// activities from devices with wrong clocks come first), the import ends on
+// an empty page rather than at a date (activities before 1970 are listed
+// like any other), and an incremental `after` is at most now minus the
+// look-back window (Strava answers a future `after` with 400).
+//
+// # 404s
+//
+// A 404 from GET /activities/{id} is never final on first sight: right after
+// an upload Strava answers 404 for a while. The activity is kept and asked
+// for again after 30 s, 2 min, 10 min and 1 h (persisted in the sync state,
+// so a restart keeps the schedule); only a 404 after the last wait removes
+// it. A 404 from the streams endpoint means the activity has no streams
+// (manual and sensorless indoor activities): cached as an empty set.
 package engine
 
 import (

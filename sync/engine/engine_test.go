@@ -99,26 +99,6 @@ func TestIncrementalCatchesLateUploadAndFetchesDetails(t *testing.T) {
 	w.assertMirrors(true)
 }
 
-func TestAfterQuirkOldestFirstAcrossPages(t *testing.T) {
-	w := newWorld(t, worldOptions{activities: 50})
-	w.sync(engine.Options{})
-	newest, _ := w.store.Newest()
-	// 450 new activities: the incremental walk needs three ascending pages.
-	for i := range 450 {
-		if _, err := w.sim.CreateActivityNoEvent(stravasim.NewActivity{StartDate: newest.StartDate.Add(time.Duration(i+1) * time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rep, err := w.eng.Sync(context.Background(), engine.Options{})
-	if err != nil && !errors.Is(err, strava.ErrRateLimited) { // details of 450 new ones exceed the budget share: fine
-		t.Fatal(err)
-	}
-	if rep.Added != 450 {
-		t.Fatalf("added %d, want 450 (%+v)", rep.Added, rep)
-	}
-	w.assertMirrors(true)
-}
-
 func TestFullSyncRemovesActivitiesDeletedWhileOffline(t *testing.T) {
 	w := newWorld(t, worldOptions{activities: 700})
 	w.sync(engine.Options{})
