@@ -293,4 +293,3 @@ func (e *Engine) knownIDs(page []store.Activity) (map[int64]bool, error) {
 	}
 	return known, nil
 }
-
