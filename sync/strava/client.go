@@ -23,8 +23,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync/atomic"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
