@@ -2,12 +2,15 @@ package app_test
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/export"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/sync/stravasim"
@@ -136,5 +139,66 @@ func TestLoginTimeoutSaysStravaMayHaveShownAnErrorPage(t *testing.T) {
 	if !errors.Is(err, app.ErrLoginTimeout) || !strings.Contains(err.Error(), "Strava may have shown an error page") ||
 		!strings.Contains(err.Error(), "athlete capacity is full") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestGPXExportWithManualActivities(t *testing.T) {
+	in := newInstance(t, 0, nil)
+	var manual []int64
+	for i := range 3 {
+		id, err := in.sim.Sim.CreateActivityNoEvent(stravasim.NewActivity{Manual: true, SportType: "Run", Distance: 5000, ElapsedTime: 1800,
+			StartDate: time.Now().Add(-time.Duration(i+1) * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		manual = append(manual, id)
+	}
+	for i := range 4 {
+		if _, err := in.sim.Sim.CreateActivityNoEvent(stravasim.NewActivity{SportType: "Ride", StartDate: time.Now().Add(-time.Duration(10+i) * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in.login()
+	if _, err := in.app.Sync(context.Background(), app.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	acts, err := in.app.Activities(store.Query{})
+	if err != nil || len(acts) != 7 {
+		t.Fatalf("%d activities %v", len(acts), err)
+	}
+	const route = "GET /api/v3/activities/{id}/streams"
+	for round := range 2 {
+		tracks, err := in.app.GPXTracks(context.Background(), acts)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		var out strings.Builder
+		skipped, err := export.GPX(&out, tracks)
+		if err != nil || len(skipped) != 3 {
+			t.Fatalf("round %d: skipped %v, %v", round, skipped, err)
+		}
+		var doc struct {
+			Tracks []struct {
+				Name string `xml:"name"`
+			} `xml:"trk"`
+		}
+		if err := xml.Unmarshal([]byte(out.String()), &doc); err != nil || len(doc.Tracks) != 4 {
+			t.Fatalf("round %d: not a GPX with 4 tracks: %v", round, err)
+		}
+		// Every activity's streams are asked for once, the 404s included.
+		if n := in.sim.Sim.RequestCounts()[route]; n != 7 {
+			t.Fatalf("round %d: %d streams requests, want 7", round, n)
+		}
+	}
+	one, err := in.app.Activity(manual[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracks, err := in.app.GPXTracks(context.Background(), []store.Activity{one})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := export.GPX(io.Discard, tracks); !errors.Is(err, export.ErrNoRoute) || !strings.Contains(err.Error(), "this activity has no GPS track") {
+		t.Errorf("single manual activity: %v", err)
 	}
 }

@@ -315,6 +315,32 @@ func TestRefreshRotatesAndPersistsBeforeUse(t *testing.T) {
 	}
 }
 
+// Strava may also hand back the same refresh token; it keeps working.
+func TestRefreshWithoutRotation(t *testing.T) {
+	f, ts, first := loggedIn(t, nil)
+	f.sim.Sim.SetRefreshRotation(stravasim.KeepRefreshToken)
+	ctx := context.Background()
+	prev := first.AccessToken
+	for i := range 3 {
+		f.clock.Advance(26 * time.Minute) // < 5 min left
+		tok, err := ts.AccessToken(ctx)
+		if err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		stored, err := f.tokens.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok == prev || stored.AccessToken != tok || stored.RefreshToken != first.RefreshToken {
+			t.Fatalf("refresh %d: access %q (was %q), stored refresh token changed: %v", i, tok, prev, stored.RefreshToken != first.RefreshToken)
+		}
+		prev = tok
+	}
+	if ts.NeedsReconnect() != nil {
+		t.Errorf("needs reconnect: %v", ts.NeedsReconnect())
+	}
+}
+
 func TestRefreshAfter401(t *testing.T) {
 	f, ts, first := loggedIn(t, nil)
 	f.sim.Sim.ExpireAllTokens()
