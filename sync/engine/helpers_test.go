@@ -62,13 +62,14 @@ type worldOptions struct {
 	share      float64
 	noTies     bool
 	afterOrder stravasim.ListOrder
+	tieOrder   stravasim.TieOrder
 }
 
 func newWorld(t testing.TB, o worldOptions) *world {
 	t.Helper()
 	// Mid-window, so a test has room before the next 15-minute reset.
 	c := &clock{now: time.Now().UTC().Truncate(15 * time.Minute).Add(time.Minute)}
-	srv, err := stravasim.Start(stravasim.Config{Activities: o.activities, Seed: 7, Now: c.Now, NoTies: o.noTies, AfterOrder: o.afterOrder})
+	srv, err := stravasim.Start(stravasim.Config{Activities: o.activities, Seed: 7, Now: c.Now, NoTies: o.noTies, AfterOrder: o.afterOrder, TieOrder: o.tieOrder})
 	if err != nil {
 		t.Fatal(err)
 	}

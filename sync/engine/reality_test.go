@@ -17,10 +17,10 @@ func orders() []stravasim.ListOrder {
 	return []stravasim.ListOrder{stravasim.OldestFirst, stravasim.NewestFirst}
 }
 
-func TestIncremental450NewUnderBothListingOrders(t *testing.T) {
-	for _, order := range orders() {
-		t.Run(order.String(), func(t *testing.T) {
-			w := newWorld(t, worldOptions{activities: 50, afterOrder: order})
+func TestIncremental450NewUnderEveryOrder(t *testing.T) {
+	for _, v := range variants() {
+		t.Run(v.String(), func(t *testing.T) {
+			w := newWorld(t, worldOptions{activities: 50, afterOrder: v.after, tieOrder: v.ties})
 			w.sync(engine.Options{})
 			newest, _ := w.store.Newest()
 			// 450 new activities, every seventh in the same second as the one
@@ -55,13 +55,37 @@ func TestIncremental450NewUnderBothListingOrders(t *testing.T) {
 	}
 }
 
-func TestFullImportWithTiesUnderBothOrders(t *testing.T) {
-	for _, order := range orders() {
-		t.Run(order.String(), func(t *testing.T) {
-			w := newWorld(t, worldOptions{activities: 2345, afterOrder: order})
+// variants are the simulator's switches for Strava's undocumented orders.
+type variant struct {
+	after stravasim.ListOrder
+	ties  stravasim.TieOrder
+}
+
+func (v variant) String() string {
+	s := v.after.String()
+	if v.ties == stravasim.TiesUnstable {
+		s += ",unstable-ties"
+	}
+	return s
+}
+
+func variants() []variant {
+	var out []variant
+	for _, o := range orders() {
+		for _, t := range []stravasim.TieOrder{stravasim.TiesByID, stravasim.TiesUnstable} {
+			out = append(out, variant{o, t})
+		}
+	}
+	return out
+}
+
+func TestFullImportWithTiesUnderEveryOrder(t *testing.T) {
+	for _, v := range variants() {
+		t.Run(v.String(), func(t *testing.T) {
+			w := newWorld(t, worldOptions{activities: 2345, afterOrder: v.after, tieOrder: v.ties})
 			w.sim.SetRateLimits(roomyLimits)
 			w.sync(engine.Options{})
-			w.assertMirrors(true)
+			w.assertMirrors(true) // the simulator's count, no duplicates
 			budget, straddles := w.importBudget()
 			if n := w.listRequests(); n > budget || straddles == 0 {
 				t.Errorf("%d list requests, budget %d (%d straddling ties)", n, budget, straddles)
