@@ -49,6 +49,11 @@ type WebhookStatus struct {
 // ProblemNotConnected is Status.Problem when no Strava grant is stored.
 const ProblemNotConnected = "run `owtray login`"
 
+// ProblemAppInactive is Status.Problem while Strava answers 403 Application
+// Inactive: the fix is the developer's, and owtray resumes by itself.
+const ProblemAppInactive = "Strava says the API application is inactive: its owner must renew the Strava subscription " +
+	"and reactivate the app at https://www.strava.com/settings/api; owtray resumes by itself once Strava answers again, no new login needed"
+
 // Status reports the connection, the stored data and the rate limits.
 func (a *App) Status(_ context.Context) (Status, error) {
 	st := Status{DataDir: a.conf().DataDir, RateLimit: "unknown until the first request"}
@@ -74,6 +79,9 @@ func (a *App) Status(_ context.Context) (Status, error) {
 		return st, err
 	}
 	st.LastSync, st.LastSyncResult, st.LastSyncError = sync.LastSyncAt, sync.LastSyncResult, sync.LastSyncError
+	if since, inactive := a.client.AppInactive(); inactive && st.Problem == "" {
+		st.Problem = fmt.Sprintf("%s (since %s)", ProblemAppInactive, since.Local().Format("2006-01-02 15:04"))
+	}
 	st.ImportPending = sync.FullImport.InProgress
 	st.RateLimits = a.limits.Snapshot().Current(a.opts.Now())
 	st.RateLimit = describeLimits(st.RateLimits)

@@ -114,7 +114,7 @@ func (s *Sim) handleListActivities(w http.ResponseWriter, r *http.Request) {
 		if at.scopes.has(scopeActivityReadAll) {
 			list = ath.all
 		}
-		acts := page(list, lq.before, lq.after, lq.page, lq.perPage, s.behaviour.afterOrder)
+		acts := page(list, lq.before, lq.after, lq.page, lq.perPage, s.behaviour.afterOrder, s.tieShuffleLocked())
 		out := make([]summaryActivityJSON, len(acts))
 		for i, a := range acts {
 			out[i] = a.summaryJSON()

@@ -2,6 +2,7 @@ package stravasim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"time"
 )
 
@@ -41,8 +42,19 @@ const (
 	KeepRefreshToken                          // the same refresh token comes back
 )
 
+// TieOrder is the order of activities that start in the same second.
+type TieOrder int
+
+// Tie orders.
+const (
+	TiesByID     TieOrder = iota // stable: by id
+	TiesUnstable                 // a new order on every request, as feeds have been seen to do
+)
+
 // behaviour holds the switchable, partly undocumented behaviours.
 type behaviour struct {
+	tieOrder         TieOrder
+	listRequests     uint64 // seeds the TiesUnstable order
 	afterOrder       ListOrder
 	uploadProcessing time.Duration
 	duplicateCreates bool
@@ -54,6 +66,23 @@ type behaviour struct {
 type notFoundRule struct {
 	count int
 	until time.Time
+}
+
+// SetTieOrder sets the order of activities within one second.
+func (s *Sim) SetTieOrder(o TieOrder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.behaviour.tieOrder = o
+}
+
+// tieShuffleLocked returns the source of this request's order within ties,
+// or nil for the stable order.
+func (s *Sim) tieShuffleLocked() *rand.Rand {
+	if s.behaviour.tieOrder != TiesUnstable {
+		return nil
+	}
+	s.behaviour.listRequests++
+	return rand.New(rand.NewPCG(uint64(s.cfg.Seed), s.behaviour.listRequests))
 }
 
 // SetAfterOrder sets the listing order when only `after` is given.

@@ -259,6 +259,7 @@ type faultsJSON struct {
 	UploadProcessingMS    *int    `json:"upload_processing_ms"`
 	DuplicateCreateEvents *bool   `json:"duplicate_create_events"`
 	AfterOrder            *string `json:"after_order"`    // "oldest_first" | "newest_first"
+	TieOrder              *string `json:"tie_order"`      // "by_id" | "unstable"
 	RefreshTokens         *string `json:"refresh_tokens"` // "rotate" | "keep"
 }
 
@@ -275,6 +276,17 @@ func (s *Sim) ctlFaults(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	tieOrder := TiesByID
+	if req.TieOrder != nil {
+		switch *req.TieOrder {
+		case "by_id":
+		case "unstable":
+			tieOrder = TiesUnstable
+		default:
+			ctlFail(w, http.StatusBadRequest, fmt.Errorf("tie_order %q: by_id or unstable", *req.TieOrder))
+			return
+		}
+	}
 	rotation := RotateRefreshToken
 	if req.RefreshTokens != nil {
 		switch *req.RefreshTokens {
@@ -288,6 +300,9 @@ func (s *Sim) ctlFaults(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.AfterOrder != nil {
 		s.SetAfterOrder(order)
+	}
+	if req.TieOrder != nil {
+		s.SetTieOrder(tieOrder)
 	}
 	if req.RefreshTokens != nil {
 		s.SetRefreshRotation(rotation)

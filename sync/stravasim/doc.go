@@ -65,8 +65,11 @@
 //     a bike computer, put several activities in one second. The generated
 //     history has ~2 % ties and one at every 200-activity boundary of the
 //     full newest-first listing (every fifth a tie of three), so a moving
-//     `before` cursor loses activities; Config.NoTies turns them off. Ties
-//     are listed in id order.
+//     `before` cursor loses activities; Config.NoTies turns them off. The
+//     order within a second is not documented (and Strava's feeds reorder
+//     between requests, javastravav3api#18): Config.TieOrder = TiesByID
+//     (default) | TiesUnstable (a new order on every request), SetTieOrder,
+//     {"tie_order":"by_id|unstable"} on /_sim/faults.
 //   - Streams always include the series-type stream (distance, or time).
 //     Manual activities, and indoor ones without any sensor, have none:
 //     404 {"message":"Resource Not Found","errors":[]}, not an empty set
@@ -110,7 +113,7 @@
 //	PUT    /_sim/faults                 {"latency_ms","fail_next":{"count","status","path"},
 //	                                      "app_inactive","athlete_capacity",
 //	                                      "not_found":{"id","count","until"},"upload_processing_ms",
-//	                                      "duplicate_create_events","after_order":"oldest_first|newest_first",
+//	                                      "duplicate_create_events","after_order":"oldest_first|newest_first","tie_order":"by_id|unstable",
 //	                                      "refresh_tokens":"rotate|keep"} (fields optional) → 204
 //	POST   /_sim/expire-tokens          → 204
 //	GET    /_sim/rate-limits            {"limits":{…},"usage":{…}}

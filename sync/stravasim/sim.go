@@ -68,6 +68,11 @@ type Config struct {
 	// Strava does not document (default OldestFirst).
 	AfterOrder ListOrder
 
+	// TieOrder is the order of activities starting in the same second,
+	// which Strava does not document: TiesByID (default) or TiesUnstable
+	// (a new order on every request).
+	TieOrder TieOrder
+
 	// UploadProcessing: for this long (by Now) after CreateActivity, GET
 	// /activities/{id} and its streams answer 404 while the activity is
 	// already listed and its create event sent (the upload is still being
@@ -215,7 +220,7 @@ func New(cfg Config) *Sim {
 		changed:    make(chan struct{}),
 		notFound:   make(map[int64]notFoundRule),
 		behaviour: behaviour{
-			afterOrder: cfg.AfterOrder, uploadProcessing: cfg.UploadProcessing,
+			afterOrder: cfg.AfterOrder, tieOrder: cfg.TieOrder, uploadProcessing: cfg.UploadProcessing,
 			duplicateCreates: cfg.DuplicateCreateEvents, refresh: cfg.RefreshTokens,
 		},
 	}
