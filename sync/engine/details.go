@@ -39,9 +39,7 @@ func (e *Engine) Backfill(ctx context.Context, limit int) (int, error) {
 // notFoundSchedule is how long to wait before asking again for an activity
 // Strava answered 404 for: the n-th 404 waits notFoundSchedule[n-1]. Only a
 // 404 after the last wait removes the activity.
-func notFoundSchedule() []time.Duration {
-	return []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute, time.Hour}
-}
+func notFoundSchedule() []time.Duration { return store.NotFoundSchedule() }
 
 func (e *Engine) backfill(ctx context.Context, limit int, rep *Report) (int, error) {
 	budget := e.detailBudget()

@@ -47,6 +47,15 @@ const (
 	DefaultMaxDedupeKeys = 100_000
 )
 
+// NotFoundSchedule is the one retry schedule for a 404 from
+// GET /activities/{id}, wherever it comes from (webhook worker, detail
+// back-fill, reconcile): the n-th 404 in a row is asked again after the
+// n-th wait, and only a 404 after the last wait removes the activity.
+// Strava answers 404 for a while after an upload.
+func NotFoundSchedule() []time.Duration {
+	return []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute, time.Hour}
+}
+
 // keptUpdates are the updates fields Strava documents; others are dropped.
 func keptUpdates() []string { return []string{"title", "type", "private", "authorized"} }
 

@@ -63,11 +63,9 @@ const (
 )
 
 // DefaultNotFoundSchedule is when a 404 from GET /activities/{id} is asked
-// again: Strava answers 404 for a while after an upload, so only a 404 that
-// persists through every step removes the activity.
-func DefaultNotFoundSchedule() []time.Duration {
-	return []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute, time.Hour}
-}
+// again: store.NotFoundSchedule, the one schedule the engine's back-fill
+// uses too.
+func DefaultNotFoundSchedule() []time.Duration { return store.NotFoundSchedule() }
 
 // ErrWorkerRunning: Run was called while another Run is active.
 var ErrWorkerRunning = errors.New("webhook worker is already running")
