@@ -145,7 +145,8 @@ func (in *instance) status() app.Status {
 
 func TestRunEndToEndWebhooks(t *testing.T) {
 	in := newInstance(t, 200, nil)
-	stop := in.run(app.RunOptions{})
+	// A short 404 schedule: the delete is confirmed by 404s through it.
+	stop := in.run(app.RunOptions{NotFoundSchedule: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}, MinRefetch: 50 * time.Millisecond})
 	in.login() // through the running server's callback route
 	in.waitFor("the first sync", func() bool { n, _ := in.app.CountActivities(store.Query{}); return n == 200 })
 	in.waitFor("the subscription", func() bool { _, _, ok := in.sim.Sim.Subscription(); return ok })

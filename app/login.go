@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/owtray/owtray/app/auth"
@@ -13,8 +14,11 @@ import (
 // LoginTimeout is how long a login waits for the browser.
 const LoginTimeout = 5 * time.Minute
 
-// ErrLoginTimeout means the browser did not come back in time.
-var ErrLoginTimeout = errors.New("no answer from the browser in time: start the login again")
+// ErrLoginTimeout: the browser did not come back in time.
+var ErrLoginTimeout = errors.New("no answer from the browser in time. Strava may have shown an error page instead of " +
+	"sending you back, for example \"Limit of connected athletes exceeded\" when the app's athlete capacity is full: " +
+	"check the browser tab and your app at https://www.strava.com/settings/api (Authorization Callback Domain, " +
+	"connected athletes), then start the login again")
 
 // LoginOptions adjust Login.
 type LoginOptions struct {
@@ -97,10 +101,13 @@ func (a *App) Login(ctx context.Context, opts LoginOptions) (auth.Result, error)
 	return res, nil
 }
 
+// ErrRevokeNotConfirmed: Strava did not confirm the revoke at logout.
+var ErrRevokeNotConfirmed = auth.ErrRevokeNotConfirmed
+
 // LogoutReport says what Logout did.
 type LogoutReport struct {
 	Revoked     bool  // Strava confirmed the deauthorization
-	RevokeError error // why it could not be revoked (e.g. offline)
+	RevokeError error // why it was not confirmed; wraps auth.ErrRevokeNotConfirmed after a try
 	Wiped       bool
 }
 
@@ -116,7 +123,23 @@ func (a *App) Logout(ctx context.Context, wipe bool) (LogoutReport, error) {
 		return rep, err
 	case err == nil:
 		revokeCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		rep.RevokeError = auth.Revoke(revokeCtx, a.authConfig(""), tok.AccessToken)
+		// Strava revokes only with a valid access token: refresh an
+		// expired one first (a failed refresh leaves the stored one, and
+		// Strava's refusal is then reported).
+		access := tok.AccessToken
+		if fresh, rerr := a.tokens.AccessToken(revokeCtx); rerr == nil {
+			access = fresh
+		} else {
+			a.log.Warn("could not refresh the token before revoking", "err", rerr)
+		}
+		rep.RevokeError = auth.Revoke(revokeCtx, a.authConfig(""), access)
+		var re *auth.RevokeError
+		if errors.As(rep.RevokeError, &re) && re.Status == http.StatusUnauthorized {
+			// Expired at Strava before its stored expiry: refresh, try once more.
+			if fresh, rerr := a.tokens.Refresh(revokeCtx, access); rerr == nil {
+				rep.RevokeError = auth.Revoke(revokeCtx, a.authConfig(""), fresh)
+			}
+		}
 		cancel()
 		rep.Revoked = rep.RevokeError == nil
 	}

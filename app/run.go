@@ -32,6 +32,11 @@ type RunOptions struct {
 	TunnelAgentOptions []ngrok.AgentOption
 	// NoPolling disables the periodic sync (tests of the webhook path).
 	NoPolling bool
+	// NotFoundSchedule and MinRefetch replace the webhook worker's 404
+	// retry schedule and refetch delay (tests); nil and 0 keep the
+	// defaults (webhook.DefaultNotFoundSchedule, DefaultMinRefetch).
+	NotFoundSchedule []time.Duration
+	MinRefetch       time.Duration
 }
 
 // instance is what exists only while Run runs (serve or the desktop app):
@@ -116,6 +121,7 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	in := &instance{app: a, opts: opts, pollNow: make(chan struct{}, 1)}
 	worker := webhook.NewWorker(a.store, a.client, webhook.WorkerConfig{
 		OnDeauthorized: a.onDeauthorized,
+		Access:         webhook.AccessCheckFunc(a.accessRevoked),
 		OnApplied:      a.onEventApplied,
 		OnPaused: func(err error) {
 			a.log.Warn("webhook processing paused", "err", err)
@@ -124,8 +130,10 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 		NeedsReconnect: func(err error) bool {
 			return errors.Is(err, auth.ErrNeedsReconnect) || errors.Is(err, auth.ErrNotConnected)
 		},
-		Logger: a.log,
-		Now:    a.opts.Now,
+		NotFoundSchedule: opts.NotFoundSchedule,
+		MinRefetch:       opts.MinRefetch,
+		Logger:           a.log,
+		Now:              a.opts.Now,
 	})
 	hooks := &webhookHandler{cfg: webhook.Config{Store: a.store, Logger: a.log}, health: a.serveHealth, worker: worker}
 	hooks.cfg.Observer = hooks
@@ -416,6 +424,23 @@ func (a *App) onDeauthorized(_ context.Context, athleteID int64) error {
 	a.log.Warn("the athlete revoked owtray's access on Strava: disconnected — reconnect", "athlete_id", athleteID)
 	a.events.publish(Event{Kind: EventStatus})
 	return nil
+}
+
+// accessRevoked confirms a deauthorization event with Strava: the grant is
+// gone when GET /athlete is answered 401 even after a token refresh, or the
+// refresh itself is rejected. A forged event therefore wipes nothing.
+func (a *App) accessRevoked(ctx context.Context) (bool, error) {
+	_, err := a.client.Athlete(ctx)
+	if apiErr, ok := errors.AsType[*strava.APIError](err); ok && apiErr.MissingPermission() != "" {
+		return false, nil // a scope problem, not a revoked grant
+	}
+	switch {
+	case err == nil, errors.Is(err, auth.ErrNotConnected): // accepted, or no tokens to wipe
+		return false, nil
+	case errors.Is(err, strava.ErrUnauthorized), errors.Is(err, auth.ErrRefreshRejected):
+		return true, nil
+	}
+	return false, err
 }
 
 func (a *App) onEventApplied(ev webhook.Event, res webhook.Result) {

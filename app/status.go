@@ -126,13 +126,16 @@ const (
 	ProblemReconnectNeeded ProblemKind = "reconnect_needed"
 	// ProblemNoKeychain: the OS keychain cannot be reached.
 	ProblemNoKeychain ProblemKind = "no_keychain"
+	// ProblemAppInactive: Strava answers 403 Application Inactive (the API
+	// application's owner must renew it); owtray resumes by itself.
+	ProblemAppInactive ProblemKind = "app_inactive"
 	// ProblemOther: reading the tokens failed otherwise; see Message.
 	ProblemOther ProblemKind = "other"
 )
 
 // ProblemKinds lists every kind, for exhaustive mappings.
 func ProblemKinds() []ProblemKind {
-	return []ProblemKind{ProblemNone, ProblemNotConnected, ProblemReconnectNeeded, ProblemNoKeychain, ProblemOther}
+	return []ProblemKind{ProblemNone, ProblemNotConnected, ProblemReconnectNeeded, ProblemNoKeychain, ProblemAppInactive, ProblemOther}
 }
 
 // tokenProblem classifies the error of reading the tokens.
@@ -149,6 +152,11 @@ func (a *App) tokenProblem(err error) Problem {
 	}
 	return Problem{ProblemOther, err.Error()}
 }
+
+// AppInactiveMessage is the Problem's message while Strava answers 403
+// Application Inactive: the fix is the developer's, and owtray resumes by itself.
+const AppInactiveMessage = "Strava says the API application is inactive: its owner must renew the Strava subscription " +
+	"and reactivate the app at https://www.strava.com/settings/api; owtray resumes by itself once Strava answers again, no new login needed"
 
 // Status reports the connection, the stored data and the rate limits.
 func (a *App) Status(ctx context.Context) (Status, error) {
@@ -177,6 +185,9 @@ func (a *App) status(_ context.Context) (Status, error) {
 		return st, err
 	}
 	st.LastSync, st.LastSyncResult, st.LastSyncError = sync.LastSyncAt, sync.LastSyncResult, sync.LastSyncError
+	if since, inactive := a.client.AppInactive(); inactive && st.Problem.Kind == ProblemNone {
+		st.Problem = Problem{ProblemAppInactive, fmt.Sprintf("%s (since %s)", AppInactiveMessage, since.Local().Format("2006-01-02 15:04"))}
+	}
 	st.ImportPending = sync.FullImport.InProgress
 	now := a.opts.Now()
 	st.RateLimits = a.limits.Snapshot().Current(now)

@@ -7,6 +7,7 @@ import (
 	"github.com/owtray/owtray/app/export"
 	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/store"
+	"github.com/owtray/owtray/sync/webhook"
 )
 
 // SyncOptions select what Sync does.
@@ -22,7 +23,24 @@ func (a *App) Sync(ctx context.Context, opts SyncOptions) (engine.Report, error)
 	rep, err := a.engine.SyncAfterRunning(ctx, opts)
 	a.setSyncing(false)
 	a.events.publish(Event{Kind: EventActivities})
+	if err == nil {
+		a.resumeEvents()
+	}
 	return rep, err
+}
+
+// resumeEvents lets a paused event worker go on: a sync that succeeded shows
+// Strava answers again (e.g. the API application was reactivated after a
+// 403 Application Inactive), with the same login.
+func (a *App) resumeEvents() {
+	in := a.instance()
+	if in == nil {
+		return
+	}
+	if worker := in.worker; worker != nil && worker.Status().State == webhook.StatePaused {
+		a.log.Info("Strava answers again: webhook events go on")
+		worker.Resume()
+	}
 }
 
 // Activities lists stored activities, newest first.

@@ -315,6 +315,32 @@ func TestRefreshRotatesAndPersistsBeforeUse(t *testing.T) {
 	}
 }
 
+// Strava may also hand back the same refresh token; it keeps working.
+func TestRefreshWithoutRotation(t *testing.T) {
+	f, ts, first := loggedIn(t, nil)
+	f.sim.Sim.SetRefreshRotation(stravasim.KeepRefreshToken)
+	ctx := context.Background()
+	prev := first.AccessToken
+	for i := range 3 {
+		f.clock.Advance(26 * time.Minute) // < 5 min left
+		tok, err := ts.AccessToken(ctx)
+		if err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		stored, err := f.tokens.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok == prev || stored.AccessToken != tok || stored.RefreshToken != first.RefreshToken {
+			t.Fatalf("refresh %d: access %q (was %q), stored refresh token changed: %v", i, tok, prev, stored.RefreshToken != first.RefreshToken)
+		}
+		prev = tok
+	}
+	if ts.NeedsReconnect() != nil {
+		t.Errorf("needs reconnect: %v", ts.NeedsReconnect())
+	}
+}
+
 func TestRefreshAfter401(t *testing.T) {
 	f, ts, first := loggedIn(t, nil)
 	f.sim.Sim.ExpireAllTokens()
@@ -395,16 +421,34 @@ func TestRefreshRejectedNeedsReconnect(t *testing.T) {
 
 func TestRevoke(t *testing.T) {
 	f, ts, first := loggedIn(t, nil)
-	if err := auth.Revoke(context.Background(), f.cfg, first.AccessToken); err != nil {
+	// An expired access token: Strava answers 401 and revokes nothing.
+	f.sim.Sim.ExpireAllTokens()
+	err := auth.Revoke(context.Background(), f.cfg, first.AccessToken)
+	var re *auth.RevokeError
+	if !errors.Is(err, auth.ErrRevokeNotConfirmed) || !errors.As(err, &re) || re.Status != http.StatusUnauthorized ||
+		!strings.Contains(err.Error(), "strava.com/settings/apps") {
+		t.Fatalf("revoke with an expired token: %v", err)
+	}
+	if _, connected := f.sim.Sim.GrantedScopes(first.AthleteID); !connected {
+		t.Fatal("the refused revoke disconnected the athlete")
+	}
+	fresh, err := ts.Refresh(context.Background(), first.AccessToken)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if err := auth.Revoke(context.Background(), f.cfg, fresh); err != nil {
+		t.Fatal(err)
+	}
+	if _, connected := f.sim.Sim.GrantedScopes(first.AthleteID); connected {
+		t.Fatal("still connected after the revoke")
+	}
 	f.sim.Sim.ExpireAllTokens()
-	if _, err := ts.Refresh(context.Background(), first.AccessToken); !errors.Is(err, auth.ErrNeedsReconnect) {
+	if _, err := ts.Refresh(context.Background(), fresh); !errors.Is(err, auth.ErrNeedsReconnect) {
 		t.Fatalf("refresh after revoke: %v", err)
 	}
 	f.sim.Close()
-	err := auth.Revoke(context.Background(), f.cfg, first.AccessToken)
-	if err == nil || strings.Contains(err.Error(), first.AccessToken) {
+	err = auth.Revoke(context.Background(), f.cfg, fresh)
+	if !errors.Is(err, auth.ErrRevokeNotConfirmed) || strings.Contains(err.Error(), fresh) {
 		t.Fatalf("revoke while offline: %v", err)
 	}
 }

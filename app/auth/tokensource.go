@@ -142,7 +142,9 @@ func (ts *TokenSource) refreshLocked(ctx context.Context, old secrets.Token) (to
 	ot, err := ts.conf.TokenSource(ts.cfg.ctx(ctx), stale).Token()
 	if err != nil {
 		err = classifyTokenError("refreshing the Strava token", err)
-		if errors.Is(err, ErrRefreshRejected) || errors.Is(err, ErrBadClientSecret) || errors.Is(err, ErrAppInactive) {
+		// An inactive application is not a lost grant: once its owner
+		// reactivates it the same refresh token works again.
+		if errors.Is(err, ErrRefreshRejected) || errors.Is(err, ErrBadClientSecret) {
 			ts.reconnect = fmt.Errorf("%w: %w", ErrNeedsReconnect, err)
 			ts.cfg.Logger.Warn("Strava connection lost", "athlete_id", old.AthleteID, "err", err)
 			return secrets.Token{}, true, ts.reconnect
@@ -166,7 +168,32 @@ func (ts *TokenSource) refreshLocked(ctx context.Context, old secrets.Token) (to
 	return tok, false, nil
 }
 
-// Revoke deauthorizes the app at Strava (POST /oauth/deauthorize).
+// ErrRevokeNotConfirmed: Strava did not answer the deauthorization with
+// success (an expired or unknown access token is 401 and revokes nothing;
+// or Strava could not be reached).
+var ErrRevokeNotConfirmed = errors.New("Strava did not confirm the revoke; remove owtray at strava.com/settings/apps")
+
+// RevokeError is a revoke Strava did not confirm: Status is its HTTP status
+// (0 when it could not be reached). It matches ErrRevokeNotConfirmed.
+type RevokeError struct {
+	Status int
+	Cause  error // the network error, when Status is 0
+}
+
+func (e *RevokeError) Error() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("%v (%v)", ErrRevokeNotConfirmed, e.Cause)
+	}
+	return fmt.Sprintf("%v (HTTP %d)", ErrRevokeNotConfirmed, e.Status)
+}
+
+// Is makes errors.Is(err, ErrRevokeNotConfirmed) true.
+func (e *RevokeError) Is(target error) bool { return target == ErrRevokeNotConfirmed }
+
+func (e *RevokeError) Unwrap() error { return e.Cause }
+
+// Revoke deauthorizes the app at Strava (POST /oauth/deauthorize). Only a
+// 2xx answer is a revoke; anything else is a *RevokeError.
 func Revoke(ctx context.Context, cfg Config, accessToken string) error {
 	cfg = cfg.withDefaults()
 	form := url.Values{"access_token": {accessToken}}
@@ -177,15 +204,11 @@ func Revoke(ctx context.Context, cfg Config, accessToken string) error {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := cfg.HTTPClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("revoking access at Strava: %w", stripURLError(err))
+		return &RevokeError{Cause: stripURLError(err)}
 	}
 	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode < 300:
-		return nil
-	case resp.StatusCode == http.StatusUnauthorized:
-		return nil // the token is already invalid: nothing left to revoke
-	default:
-		return fmt.Errorf("revoking access at Strava: HTTP %d", resp.StatusCode)
+	if resp.StatusCode >= 300 {
+		return &RevokeError{Status: resp.StatusCode}
 	}
+	return nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -44,8 +45,10 @@ func runLogout(ctx context.Context, e *env, args []string) error {
 		switch {
 		case rep.Revoked:
 			fmt.Fprintln(e.stdio.Out, "Revoked owtray's access at Strava.")
+		case errors.Is(rep.RevokeError, app.ErrRevokeNotConfirmed):
+			fmt.Fprintf(e.stdio.Out, "%v.\n", rep.RevokeError)
 		default:
-			fmt.Fprintf(e.stdio.Out, "Could not revoke access at Strava (%s); revoke it at https://www.strava.com/settings/apps if needed.\n", oneLine(fmt.Sprint(rep.RevokeError)))
+			fmt.Fprintf(e.stdio.Out, "Not revoked at Strava (%s); remove owtray at strava.com/settings/apps if it is listed there.\n", oneLine(fmt.Sprint(rep.RevokeError)))
 		}
 		fmt.Fprintln(e.stdio.Out, "Removed the tokens from the OS keychain.")
 		if rep.Wiped {

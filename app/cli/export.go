@@ -50,7 +50,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 				}
 				skipped, err := export.GPX(w, tracks)
 				if len(skipped) > 0 && err == nil {
-					fmt.Fprintf(e.stdio.Err, "%d activities have no GPS route and were left out\n", len(skipped))
+					fmt.Fprintf(e.stdio.Err, "%d activities have no GPS track and were left out\n", len(skipped))
 				}
 				return err
 			}

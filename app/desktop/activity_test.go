@@ -127,7 +127,7 @@ func TestEveryProblemKindIsMapped(t *testing.T) {
 			if got != msgNoLongerConnected {
 				t.Errorf("%q: banner %q", k, got)
 			}
-		case app.ProblemReconnectNeeded, app.ProblemNoKeychain, app.ProblemOther:
+		case app.ProblemReconnectNeeded, app.ProblemNoKeychain, app.ProblemAppInactive, app.ProblemOther:
 			if got != "why "+string(k) {
 				t.Errorf("%q: banner %q, want the problem's message", k, got)
 			}

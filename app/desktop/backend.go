@@ -118,7 +118,7 @@ func reconnectReason(p app.Problem) string {
 	switch p.Kind {
 	case app.ProblemNone, app.ProblemNotConnected:
 		return msgNoLongerConnected
-	case app.ProblemReconnectNeeded, app.ProblemNoKeychain, app.ProblemOther:
+	case app.ProblemReconnectNeeded, app.ProblemNoKeychain, app.ProblemAppInactive, app.ProblemOther:
 		return p.Message
 	}
 	return p.Message // unreachable: TestEveryProblemKindIsMapped

@@ -110,19 +110,25 @@ func encodeXML(w io.Writer, doc *gpxDoc) error {
 	return err
 }
 
+// noTrack is an error matching ErrNoRoute with its own message.
+type noTrack string
+
+func (e noTrack) Error() string        { return string(e) }
+func (e noTrack) Is(target error) bool { return target == ErrNoRoute }
+
 // noRoute is the ErrNoRoute error naming the activities without a route.
 func noRoute(ids []int64) error {
 	switch len(ids) {
 	case 0:
 		return fmt.Errorf("%w: no activities to export", ErrNoRoute)
 	case 1:
-		return fmt.Errorf("%w: activity %d has no latlng stream", ErrNoRoute, ids[0])
+		return noTrack(fmt.Sprintf("this activity has no GPS track (activity %d)", ids[0]))
 	}
 	s := make([]string, len(ids))
 	for i, id := range ids {
 		s[i] = strconv.FormatInt(id, 10)
 	}
-	return fmt.Errorf("%w: activities %s have no latlng stream", ErrNoRoute, strings.Join(s, ", "))
+	return noTrack(fmt.Sprintf("none of the %d activities has a GPS track (%s)", len(ids), strings.Join(s, ", ")))
 }
 
 // gpxTrackOf converts one track; ok is false when it has no route.

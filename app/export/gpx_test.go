@@ -333,7 +333,7 @@ func TestGPXErrors(t *testing.T) {
 			name:        "only an indoor activity",
 			tracks:      func(t *testing.T) []export.Track { return []export.Track{indoor(t)} },
 			wantErr:     export.ErrNoRoute,
-			wantMsg:     []string{"activity 11311122233 has no latlng stream"},
+			wantMsg:     []string{"this activity has no GPS track (activity 11311122233)"},
 			wantSkipped: []int64{virtualRideID},
 		},
 		{
@@ -342,7 +342,7 @@ func TestGPXErrors(t *testing.T) {
 				return []export.Track{indoor(t), {Activity: yoga(t)}}
 			},
 			wantErr:     export.ErrNoRoute,
-			wantMsg:     []string{"activities 11311122233, 11322233344 have no latlng stream"},
+			wantMsg:     []string{"none of the 2 activities has a GPS track (11311122233, 11322233344)"},
 			wantSkipped: []int64{virtualRideID, yogaID},
 		},
 		{

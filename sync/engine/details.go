@@ -36,6 +36,11 @@ func (e *Engine) Backfill(ctx context.Context, limit int) (int, error) {
 	return e.backfill(ctx, limit, &rep)
 }
 
+// notFoundSchedule is how long to wait before asking again for an activity
+// Strava answered 404 for: the n-th 404 waits notFoundSchedule[n-1]. Only a
+// 404 after the last wait removes the activity.
+func notFoundSchedule() []time.Duration { return store.NotFoundSchedule() }
+
 func (e *Engine) backfill(ctx context.Context, limit int, rep *Report) (int, error) {
 	budget := e.detailBudget()
 	if limit > 0 {
@@ -52,14 +57,22 @@ func (e *Engine) backfill(ctx context.Context, limit int, rep *Report) (int, err
 	if err != nil {
 		return 0, err
 	}
+	now := e.cfg.Now()
 	ids := make([]int64, 0, budget)
-	for _, id := range candidates {
-		if st.DetailBackfill.Failed[id] >= maxDetailFailures {
-			continue
+	// Activities on the 404 schedule whose time has come go first.
+	for id, c := range st.DetailBackfill.NotFound {
+		if len(ids) < budget && !now.Before(c.NextTry) {
+			ids = append(ids, id)
 		}
-		if ids = append(ids, id); len(ids) == budget {
+	}
+	for _, id := range candidates {
+		if len(ids) == budget {
 			break
 		}
+		if _, waiting := st.DetailBackfill.NotFound[id]; waiting || st.DetailBackfill.Failed[id] >= maxDetailFailures {
+			continue
+		}
+		ids = append(ids, id)
 	}
 	n, err := e.fetchDetails(ctx, ids, rep)
 	rep.DetailsFetched += n
@@ -67,8 +80,9 @@ func (e *Engine) backfill(ctx context.Context, limit int, rep *Report) (int, err
 }
 
 // fetchDetails fetches and stores the detailed activities of ids, within the
-// budget, reporting progress. A 404 removes the activity (deleted on Strava or
-// no longer visible); other per-activity errors are counted and skipped.
+// budget, reporting progress. A 404 puts the activity on the 404 schedule
+// (removed only when Strava keeps answering 404); other per-activity errors
+// are counted and skipped.
 func (e *Engine) fetchDetails(ctx context.Context, ids []int64, rep *Report) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
@@ -81,12 +95,15 @@ func (e *Engine) fetchDetails(ctx context.Context, ids []int64, rep *Report) (in
 			break
 		}
 		_, err := e.fetchDetail(ctx, id)
+		var gone *GoneError
 		switch {
 		case err == nil:
 			fetched++
-		case errors.Is(err, strava.ErrNotFound):
-			rep.Removed++
-		case errors.Is(err, strava.ErrRateLimited), errors.Is(err, strava.ErrUnauthorized), ctx.Err() != nil:
+		case errors.As(err, &gone):
+			if gone.Removed {
+				rep.Removed++
+			}
+		case errors.Is(err, strava.ErrRateLimited), errors.Is(err, strava.ErrUnauthorized), errors.Is(err, strava.ErrForbidden), ctx.Err() != nil:
 			return fetched, err
 		default:
 			e.cfg.Logger.Warn("fetching activity details failed", "id", id, "err", err)
@@ -104,9 +121,31 @@ func (e *Engine) fetchDetails(ctx context.Context, ids []int64, rep *Report) (in
 	return fetched, nil
 }
 
-// FetchDetail fetches one activity's details now (the detail view's button,
-// a webhook event) and stores them. A 404 removes it locally and returns an
-// error matching strava.ErrNotFound.
+// GoneError is a 404 from GET /activities/{id}. It matches strava.ErrNotFound.
+type GoneError struct {
+	ID int64
+	// Count is the number of 404s in a row; Removed: this one was past the
+	// schedule and the activity was removed here. Otherwise NextTry is when
+	// it is asked for again.
+	Count   int
+	Removed bool
+	NextTry time.Time
+	Err     error
+}
+
+func (g *GoneError) Error() string {
+	if g.Removed {
+		return fmt.Sprintf("activity %d: Strava kept answering 404 (%d times over more than an hour): it was deleted or made private, removed here", g.ID, g.Count)
+	}
+	return fmt.Sprintf("activity %d: Strava answered 404 (%d in a row; it may still be processing): kept, asked for again at %s", g.ID, g.Count, g.NextTry.Local().Format("15:04:05"))
+}
+
+func (g *GoneError) Unwrap() error { return g.Err }
+
+// FetchDetail fetches one activity's details now (the detail view's button)
+// and stores them. A 404 is not final: it returns a *GoneError (matching
+// strava.ErrNotFound) and the activity is kept and asked for again on the
+// 404 schedule, then removed if Strava still answers 404.
 func (e *Engine) FetchDetail(ctx context.Context, id int64) (store.Activity, error) {
 	return e.fetchDetail(ctx, id)
 }
@@ -114,10 +153,7 @@ func (e *Engine) FetchDetail(ctx context.Context, id int64) (store.Activity, err
 func (e *Engine) fetchDetail(ctx context.Context, id int64) (store.Activity, error) {
 	a, err := e.client.Activity(ctx, id)
 	if errors.Is(err, strava.ErrNotFound) {
-		if _, derr := e.store.Delete(id); derr != nil {
-			return store.Activity{}, derr
-		}
-		return store.Activity{}, fmt.Errorf("activity %d is gone from Strava, removed here: %w", id, err)
+		return store.Activity{}, e.notFound(id, err)
 	}
 	if err != nil {
 		return store.Activity{}, fmt.Errorf("fetching activity %d: %w", id, err)
@@ -134,11 +170,55 @@ func (e *Engine) fetchDetail(ctx context.Context, id int64) (store.Activity, err
 	if _, err := e.store.UpsertDetail(rec); err != nil {
 		return store.Activity{}, err
 	}
+	if err := e.store.UpdateSyncState(func(s *store.SyncState) {
+		delete(s.DetailBackfill.NotFound, id)
+		delete(s.DetailBackfill.Failed, id)
+	}); err != nil {
+		return store.Activity{}, err
+	}
 	return e.store.Get(id)
 }
 
+// notFound records a 404 for id on the schedule, removing the activity when
+// the 404 outlasted it.
+func (e *Engine) notFound(id int64, cause error) error {
+	g := &GoneError{ID: id, Err: cause}
+	sched := notFoundSchedule()
+	now := e.cfg.Now()
+	err := e.store.UpdateSyncState(func(s *store.SyncState) {
+		if s.DetailBackfill.NotFound == nil {
+			s.DetailBackfill.NotFound = map[int64]store.NotFoundCheck{}
+		}
+		c := s.DetailBackfill.NotFound[id]
+		c.Count++
+		g.Count = c.Count
+		if c.Count > len(sched) {
+			g.Removed = true
+			delete(s.DetailBackfill.NotFound, id)
+			return
+		}
+		c.NextTry = now.Add(sched[c.Count-1])
+		g.NextTry = c.NextTry
+		s.DetailBackfill.NotFound[id] = c
+	})
+	if err != nil {
+		return err
+	}
+	if g.Removed {
+		if _, err := e.store.Delete(id); err != nil {
+			return err
+		}
+		e.cfg.Logger.Info("activity removed: Strava kept answering 404", "id", id, "count", g.Count)
+	}
+	return g
+}
+
+// noStreams is the cached streams of an activity Strava has none for.
+const noStreams = "{}"
+
 // Streams returns an activity's streams (key_by_type JSON), from the cache
-// or fetched once and cached.
+// or fetched once and cached. An activity without streams (Strava's 404)
+// gives an empty set, also cached.
 func (e *Engine) Streams(ctx context.Context, id int64) (strava.Streams, error) {
 	raw, ok, err := e.store.Streams(id)
 	if err != nil {
@@ -148,6 +228,15 @@ func (e *Engine) Streams(ctx context.Context, id int64) (strava.Streams, error) 
 		return strava.ParseStreams(raw)
 	}
 	s, err := e.client.Streams(ctx, id, streamKeys())
+	if errors.Is(err, strava.ErrNotFound) {
+		// Manual and some indoor activities have no streams: Strava answers
+		// 404 rather than an empty set. Cached as an empty set, so the
+		// next export asks nothing.
+		if err := e.store.PutStreams(id, json.RawMessage(noStreams)); err != nil {
+			return strava.Streams{}, err
+		}
+		return strava.ParseStreams([]byte(noStreams))
+	}
 	if err != nil {
 		return strava.Streams{}, fmt.Errorf("fetching streams of activity %d: %w", id, err)
 	}

@@ -2,6 +2,52 @@
 // incremental sync with a look-back window, the reconciling full sync, the
 // budgeted back-fill of detailed activities and the streams cache. It moves
 // data from the Strava client into the store and nothing else.
+//
+// # Paging
+//
+// GET /athlete/activities is walked with bounds that never move and page=1,
+// 2, …, not with a cursor that moves to the oldest start seen. Start times
+// tie (hidden start times, one ride uploaded by two devices), and a page of
+// 200 can end inside a second whose other activities are on the next page:
+// `before=<oldest start>` then skips them, and `before=<oldest>+1 s` (an
+// overlap of one second, de-duplicated by id) would list the oldest
+// activity of every page twice, so a 20,000-activity history would need
+// N/199 pages — more than the ceil(N/200)+1 minimum even without a tie.
+// With page= every page brings 200 new activities whatever the ties, and the
+// undocumented order of an after-only listing (oldest or newest first) does
+// not matter either.
+//
+// Strava does not document the order within one second, and its feeds have
+// been seen to reorder between page sizes (javastravav3api#18): when the
+// last activity of a page and the first of the next start in the same
+// second, that second is listed once more by itself (before = second+1,
+// keeping the activities of that second). That costs one request per tie
+// group straddling a boundary and nothing otherwise: a full import of N costs
+// at most ceil(N/200)+1 list requests plus one per straddling tie, a sync
+// with nothing new one request.
+//
+// Offsets move when Strava's list changes during a walk: a new upload pushes
+// one activity down (listed twice, de-duplicated by id), a deletion pulls
+// one up, which the page before would have held. A run therefore keeps its
+// bound only while it runs; a resumed import fetches the page before its
+// checkpoint again. A full sync (--full) never removes on the listing alone:
+// stored activities a page no longer holds go on the 404 schedule below and
+// are removed only when Strava answers 404 for them by id.
+//
+// Dates: the first page of a full import has no upper bound (future-dated
+// activities from devices with wrong clocks come first), the import ends on
+// an empty page rather than at a date (activities before 1970 are listed
+// like any other), and an incremental `after` is at most now minus the
+// look-back window (Strava answers a future `after` with 400).
+//
+// # 404s
+//
+// A 404 from GET /activities/{id} is never final on first sight: right after
+// an upload Strava answers 404 for a while. The activity is kept and asked
+// for again after 30 s, 2 min, 10 min and 1 h (persisted in the sync state,
+// so a restart keeps the schedule); only a 404 after the last wait removes
+// it. A 404 from the streams endpoint means the activity has no streams
+// (manual and sensorless indoor activities): cached as an empty set.
 package engine
 
 import (
@@ -244,137 +290,6 @@ func (e *Engine) finish(rep Report, err error) {
 	}
 }
 
-// fullImport walks back through the whole history with a `before` cursor,
-// one page of 200 at a time, checkpointing the cursor in the same
-// transaction as the page. With reconcile, every page also removes stored
-// activities of its time span that Strava no longer lists.
-func (e *Engine) fullImport(ctx context.Context, fi store.FullImportState, reconcile bool, rep *Report) error {
-	if !fi.InProgress || fi.Reconcile != reconcile {
-		now := e.cfg.Now()
-		// A day of slack for clocks that are off; activities cannot start later.
-		fi = store.FullImportState{InProgress: true, Reconcile: reconcile, StartedAt: now, Upper: now.Add(24 * time.Hour).Truncate(time.Second)}
-		if err := e.store.UpdateSyncState(func(s *store.SyncState) { s.FullImport = fi }); err != nil {
-			return err
-		}
-	} else {
-		e.cfg.Logger.Info("resuming full import", "before", fi.Before, "pages_done", fi.Pages)
-	}
-	phase := PhaseImport
-	if reconcile {
-		phase = PhaseFullSync
-	}
-	for {
-		before := fi.Before
-		if before.IsZero() {
-			before = fi.Upper
-		}
-		acts, err := e.client.ListActivities(ctx, strava.ListOptions{Before: before, PerPage: PageSize})
-		if err != nil {
-			return fmt.Errorf("listing activities before %s: %w", before.UTC().Format(time.RFC3339), err)
-		}
-		if len(acts) == 0 {
-			return e.finishImport(fi, reconcile, before, rep)
-		}
-		page, oldest, err := toStorePage(acts)
-		if err != nil {
-			return err
-		}
-		if !oldest.Before(before) {
-			//lint:ignore ST1005 "Strava" is a name and keeps its capital
-			return fmt.Errorf("Strava listed an activity starting at %s for before=%s: refusing to loop", oldest.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339))
-		}
-		next := fi
-		next.Before = oldest
-		next.Pages++
-		next.Seen += len(acts)
-		p := store.Page{Activities: page}
-		if reconcile {
-			// Everything in (oldest, before) is on this page. Ties at the
-			// oldest second may continue on the next page, so that second is
-			// left out of the span.
-			p.Complete = &store.Span{From: oldest.Add(time.Second), To: before}
-		}
-		p.Checkpoint = func(s *store.SyncState) { s.FullImport = next }
-		res, err := e.store.ApplyPage(p)
-		if err != nil {
-			return err
-		}
-		fi = next
-		rep.Pages++
-		rep.add(res)
-		e.cfg.Progress(Progress{Phase: phase, Pages: fi.Pages, Activities: fi.Seen})
-	}
-}
-
-func (e *Engine) finishImport(fi store.FullImportState, reconcile bool, before time.Time, rep *Report) error {
-	p := store.Page{Checkpoint: func(s *store.SyncState) { s.FullImport = store.FullImportState{} }}
-	if reconcile {
-		p.Complete = &store.Span{To: before} // nothing older exists on Strava
-	}
-	res, err := e.store.ApplyPage(p)
-	if err != nil {
-		return err
-	}
-	rep.add(res)
-	e.cfg.Progress(Progress{Phase: PhaseDone, Pages: fi.Pages, Activities: fi.Seen, Total: fi.Seen, Done: true})
-	e.cfg.Logger.Info("full import finished", "pages", fi.Pages, "activities", fi.Seen)
-	return nil
-}
-
-// incremental lists everything started since the newest stored activity
-// minus the look-back window. With only `after`, Strava lists oldest first,
-// so the cursor moves forward to the newest start of each page. A short page
-// that changed nothing ends the walk, so a sync with nothing new costs one
-// request. It returns the ids of the activities it added.
-func (e *Engine) incremental(ctx context.Context, rep *Report) ([]int64, error) {
-	newest, err := e.store.Newest()
-	if err != nil {
-		return nil, err
-	}
-	after := newest.StartDate.Add(-time.Duration(e.lookBack.Load()))
-	var added []int64
-	for {
-		acts, err := e.client.ListActivities(ctx, strava.ListOptions{After: after, PerPage: PageSize})
-		if err != nil {
-			return added, fmt.Errorf("listing activities after %s: %w", after.UTC().Format(time.RFC3339), err)
-		}
-		if len(acts) == 0 {
-			return added, nil
-		}
-		page, _, err := toStorePage(acts)
-		if err != nil {
-			return added, err
-		}
-		known, err := e.knownIDs(page)
-		if err != nil {
-			return added, err
-		}
-		res, err := e.store.ApplyPage(store.Page{Activities: page})
-		if err != nil {
-			return added, err
-		}
-		rep.Pages++
-		rep.add(res)
-		latest := after
-		for _, a := range page {
-			if !known[a.ID] {
-				added = append(added, a.ID)
-			}
-			if a.StartDate.After(latest) {
-				latest = a.StartDate
-			}
-		}
-		e.cfg.Progress(Progress{Phase: PhaseIncremental, Pages: rep.Pages, Activities: rep.Added + rep.Updated + rep.Unchanged})
-		if len(acts) < PageSize && res.Added == 0 && res.Updated == 0 {
-			return added, nil
-		}
-		if !latest.After(after) {
-			return added, nil // a page of ties at `after`: nothing later
-		}
-		after = latest
-	}
-}
-
 func (e *Engine) knownIDs(page []store.Activity) (map[int64]bool, error) {
 	known := make(map[int64]bool, len(page))
 	for _, a := range page {
@@ -387,21 +302,4 @@ func (e *Engine) knownIDs(page []store.Activity) (map[int64]bool, error) {
 		}
 	}
 	return known, nil
-}
-
-// toStorePage converts a list page and returns its oldest start.
-func toStorePage(acts []strava.Activity) ([]store.Activity, time.Time, error) {
-	out := make([]store.Activity, 0, len(acts))
-	var oldest time.Time
-	for _, a := range acts {
-		if a.ID <= 0 || a.StartDate.IsZero() {
-			//lint:ignore ST1005 "Strava" is a name and keeps its capital
-			return nil, time.Time{}, fmt.Errorf("Strava listed an activity without id or start_date (id %d): %w", a.ID, strava.ErrBadResponse)
-		}
-		out = append(out, store.FromStrava(a))
-		if oldest.IsZero() || a.StartDate.Before(oldest) {
-			oldest = a.StartDate
-		}
-	}
-	return out, oldest, nil
 }

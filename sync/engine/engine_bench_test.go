@@ -9,28 +9,49 @@ import (
 	"github.com/owtray/owtray/sync/stravasim"
 )
 
-// The budget: importing 20,000 activities costs at most
-// ceil(20000/200)+2 API requests.
-const (
-	bigHistory     = 20000
-	maxImportCalls = (bigHistory+engine.PageSize-1)/engine.PageSize + 2
-)
+const bigHistory = 20000
 
 var roomyLimits = stravasim.Limits{Overall15: 600, OverallDaily: 30000, Read15: 300, ReadDaily: 15000}
 
-func TestImportOf20000UsesAtMost102Requests(t *testing.T) {
+// The budget: a full import costs at most ceil(N/200)+1 list
+// requests plus one per tie straddling a page boundary, a sync with nothing
+// new one request. Table-driven over ties and the after-only order.
+func TestImportOf20000RequestBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large history")
 	}
-	w := newWorld(t, worldOptions{activities: bigHistory})
-	w.sim.SetRateLimits(roomyLimits) // the default 100 reads/15 min would pause it at page 100
-	w.sim.ResetRequestCounts()
-	rep := w.sync(engine.Options{})
-	if rep.Added != bigHistory {
-		t.Fatalf("added %d", rep.Added)
-	}
-	if n := w.sim.RequestCount(); n > maxImportCalls {
-		t.Fatalf("%d requests, budget %d", n, maxImportCalls)
+	for _, tc := range []struct {
+		name   string
+		noTies bool
+		order  stravasim.ListOrder
+	}{
+		{"ties, oldest first", false, stravasim.OldestFirst},
+		{"ties, newest first", false, stravasim.NewestFirst},
+		{"no ties", true, stravasim.OldestFirst},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, worldOptions{activities: bigHistory, noTies: tc.noTies, afterOrder: tc.order})
+			w.sim.SetRateLimits(roomyLimits) // the default 100 reads/15 min would pause it at page 100
+			w.sim.ResetRequestCounts()
+			rep := w.sync(engine.Options{})
+			if rep.Added != bigHistory {
+				t.Fatalf("added %d", rep.Added)
+			}
+			w.assertMirrors(true)
+			budget, straddles := w.importBudget()
+			n := w.sim.RequestCount()
+			if n > budget {
+				t.Fatalf("%d requests, budget %d", n, budget)
+			}
+			w.sim.ResetRequestCounts()
+			w.sync(engine.Options{})
+			noop := w.sim.RequestCount()
+			if noop != 1 {
+				t.Errorf("no-op sync: %d requests", noop)
+			}
+			t.Logf("import of %d: %d requests (budget %d = %d pages + 1 + %d straddling ties); no-op sync: %d request",
+				bigHistory, n, budget, budget-1-straddles, straddles, noop)
+		})
 	}
 }
 
@@ -51,6 +72,11 @@ func BenchmarkImport20000(b *testing.B) {
 			b.Fatalf("%+v %v", rep, err)
 		}
 		b.ReportMetric(float64(w.sim.RequestCount()), "requests/import")
+		w.sim.ResetRequestCounts()
+		if _, err := w.eng.Sync(context.Background(), engine.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(w.sim.RequestCount()), "requests/noop-sync")
 		b.ReportMetric(float64(bigHistory)/elapsed.Seconds(), "activities/s")
 		b.StartTimer()
 	}

@@ -20,10 +20,12 @@ func TestFullImportMirrorsStrava(t *testing.T) {
 	if rep.Mode != "import" || rep.Added != 1234 || rep.Removed != 0 {
 		t.Fatalf("report %+v", rep)
 	}
-	w.assertMirrors(true)
-	// ceil(1234/200) pages plus the empty page that ends the walk.
-	if n := w.listRequests(); n != 7+1 {
-		t.Errorf("%d list requests, want 8", n)
+	w.assertMirrors(true) // same count as the simulator: none missing, none twice
+	// ceil(1234/200) pages, the empty page that ends the walk, and one page
+	// per tie straddling a boundary (the history has one at every boundary).
+	budget, straddles := w.importBudget()
+	if n := w.listRequests(); n != budget || straddles != 6 {
+		t.Errorf("%d list requests, want %d (%d straddling ties)", n, budget, straddles)
 	}
 	st, _ := w.store.SyncState()
 	if st.FullImport.InProgress || st.LastFullSync.IsZero() || st.RateLimit.Read.Limit15 == 0 {
@@ -97,26 +99,6 @@ func TestIncrementalCatchesLateUploadAndFetchesDetails(t *testing.T) {
 	w.assertMirrors(true)
 }
 
-func TestAfterQuirkOldestFirstAcrossPages(t *testing.T) {
-	w := newWorld(t, worldOptions{activities: 50})
-	w.sync(engine.Options{})
-	newest, _ := w.store.Newest()
-	// 450 new activities: the incremental walk needs three ascending pages.
-	for i := range 450 {
-		if _, err := w.sim.CreateActivityNoEvent(stravasim.NewActivity{StartDate: newest.StartDate.Add(time.Duration(i+1) * time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rep, err := w.eng.Sync(context.Background(), engine.Options{})
-	if err != nil && !errors.Is(err, strava.ErrRateLimited) { // details of 450 new ones exceed the budget share: fine
-		t.Fatal(err)
-	}
-	if rep.Added != 450 {
-		t.Fatalf("added %d, want 450 (%+v)", rep.Added, rep)
-	}
-	w.assertMirrors(true)
-}
-
 func TestFullSyncRemovesActivitiesDeletedWhileOffline(t *testing.T) {
 	w := newWorld(t, worldOptions{activities: 700})
 	w.sync(engine.Options{})
@@ -133,8 +115,18 @@ func TestFullSyncRemovesActivitiesDeletedWhileOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := w.sync(engine.Options{Full: true})
-	if rep.Mode != "full" || rep.Removed != 3 || rep.Updated != 1 || rep.Added != 0 {
+	if rep.Mode != "full" || rep.Removed != 0 || rep.Updated != 1 || rep.Added != 0 {
 		t.Fatalf("report %+v", rep)
+	}
+	// Not listed is not yet gone: each is asked for by id on the 404
+	// schedule and removed only when Strava still answers 404 after it.
+	st, _ := w.store.SyncState()
+	if len(st.DetailBackfill.NotFound) != 3 {
+		t.Fatalf("on the 404 schedule: %v", st.DetailBackfill.NotFound)
+	}
+	removed := w.runNotFoundSchedule(gone)
+	if removed != 3 {
+		t.Fatalf("removed %d", removed)
 	}
 	for _, id := range gone {
 		if _, err := w.store.Get(id); !errors.Is(err, store.ErrNotFound) {
@@ -142,6 +134,52 @@ func TestFullSyncRemovesActivitiesDeletedWhileOffline(t *testing.T) {
 		}
 	}
 	w.assertMirrors(true)
+}
+
+// runNotFoundSchedule runs the back-fill through the whole 404 schedule
+// (30 s, 2 min, 10 min, 1 h), checking ids stay stored until its end; it
+// returns how many the last run removed.
+func (w *world) runNotFoundSchedule(ids []int64) int {
+	w.t.Helper()
+	w.sim.SetRateLimits(roomyLimits) // the back-fill of the others must leave room
+	removed := 0
+	for step, wait := range []time.Duration{0, 30 * time.Second, 2 * time.Minute, 10 * time.Minute, time.Hour} {
+		backfill := func(want int) {
+			if _, err := w.eng.Backfill(context.Background(), len(ids)); err != nil {
+				w.t.Fatal(err)
+			}
+			st, _ := w.store.SyncState()
+			for _, id := range ids {
+				if got := st.DetailBackfill.NotFound[id].Count; got != want {
+					w.t.Fatalf("step %d: activity %d has had %d 404s, want %d", step, id, got, want)
+				}
+			}
+		}
+		if step > 0 {
+			w.clock.Advance(wait / 2)
+			backfill(step) // before its time an activity is not asked for again
+		}
+		w.clock.Advance(wait - wait/2 + time.Second)
+		if step > 0 && step < 4 {
+			backfill(step + 1)
+		} else {
+			var rep engine.Report
+			var err error
+			rep, err = w.eng.Sync(context.Background(), engine.Options{Details: true})
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			removed = rep.Removed
+		}
+		if step < 4 {
+			for _, id := range ids {
+				if _, err := w.store.Get(id); err != nil {
+					w.t.Fatalf("step %d: activity %d removed before the schedule ended: %v", step, id, err)
+				}
+			}
+		}
+	}
+	return removed
 }
 
 func TestPrivateActivitiesNeedReadAll(t *testing.T) {
@@ -164,7 +202,7 @@ func TestPrivateActivitiesNeedReadAll(t *testing.T) {
 }
 
 func TestRateLimitMidImportResumesWithoutRefetching(t *testing.T) {
-	w := newWorld(t, worldOptions{activities: 3000}) // 15 pages
+	w := newWorld(t, worldOptions{activities: 3000, noTies: true}) // 15 pages
 	// Strava lowers the read limit after the client has seen the headers,
 	// so the 6th request is answered 429 by Strava itself.
 	if _, err := w.client.Athlete(context.Background()); err != nil {
@@ -194,8 +232,9 @@ func TestRateLimitMidImportResumesWithoutRefetching(t *testing.T) {
 	if rep2.Added != 3000-stored {
 		t.Fatalf("resume added %d, want %d", rep2.Added, 3000-stored)
 	}
-	// 15 pages + the empty one, plus at most the one refused by Strava.
-	if total := w.listRequests(); total > 17 || total-firstRun != 15-stored/200+1 {
+	// 15 pages + the empty one, the page before the checkpoint again (a
+	// deletion meanwhile would shift it), plus at most the one refused by Strava.
+	if total := w.listRequests(); total > 18 || total-firstRun != 15-stored/200+2 {
 		t.Errorf("list requests: %d in all, %d on resume", total, total-firstRun)
 	}
 	w.assertMirrors(true)
@@ -228,7 +267,7 @@ func TestDetailBackfillStaysWithinBudget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t, worldOptions{activities: 450, share: tt.share})
+			w := newWorld(t, worldOptions{activities: 450, share: tt.share, noTies: true})
 			w.sim.SetUsage(tt.usage)
 			rep := w.sync(engine.Options{Details: true})
 			if rep.DetailsFetched != tt.wantFetch {
@@ -249,18 +288,27 @@ func TestDetailBackfillStaysWithinBudget(t *testing.T) {
 	}
 }
 
-func TestFetchDetailOf404RemovesLocally(t *testing.T) {
+func TestFetchDetailOf404IsNotFinal(t *testing.T) {
 	w := newWorld(t, worldOptions{activities: 20})
 	w.sync(engine.Options{})
 	id := w.sim.Activities(0, true)[5].ID
 	if err := w.sim.DeleteActivityNoEvent(id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.eng.FetchDetail(context.Background(), id); !errors.Is(err, strava.ErrNotFound) {
+	_, err := w.eng.FetchDetail(context.Background(), id)
+	var gone *engine.GoneError
+	if !errors.Is(err, strava.ErrNotFound) || !errors.As(err, &gone) || gone.Removed || !strings.Contains(err.Error(), "asked for again at") {
 		t.Fatalf("err = %v", err)
 	}
+	if _, err := w.store.Get(id); err != nil {
+		t.Fatalf("removed on the first 404: %v", err)
+	}
+	// The schedule continues in the back-fill; then it is removed.
+	if removed := w.runNotFoundSchedule([]int64{id}); removed != 1 {
+		t.Fatalf("removed %d after the schedule", removed)
+	}
 	if _, err := w.store.Get(id); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("still stored: %v", err)
+		t.Fatalf("still stored after the schedule: %v", err)
 	}
 }
 

@@ -60,13 +60,16 @@ type worldOptions struct {
 	activities int
 	scopes     string // default activity:read_all,profile:read_all
 	share      float64
+	noTies     bool
+	afterOrder stravasim.ListOrder
+	tieOrder   stravasim.TieOrder
 }
 
 func newWorld(t testing.TB, o worldOptions) *world {
 	t.Helper()
 	// Mid-window, so a test has room before the next 15-minute reset.
 	c := &clock{now: time.Now().UTC().Truncate(15 * time.Minute).Add(time.Minute)}
-	srv, err := stravasim.Start(stravasim.Config{Activities: o.activities, Seed: 7, Now: c.Now})
+	srv, err := stravasim.Start(stravasim.Config{Activities: o.activities, Seed: 7, Now: c.Now, NoTies: o.noTies, AfterOrder: o.afterOrder, TieOrder: o.tieOrder})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +116,19 @@ func (w *world) sync(opts engine.Options) engine.Report {
 }
 
 func (w *world) listRequests() int { return w.sim.RequestCounts()[listRoute] }
+
+// importBudget is the bound for a full import of the simulator's
+// visible history: ceil(N/200) pages, the empty one that ends it, and one
+// page per tie group straddling a page boundary.
+func (w *world) importBudget() (budget, straddles int) {
+	acts := w.sim.Activities(0, true)
+	for k := engine.PageSize; k < len(acts); k += engine.PageSize {
+		if acts[k-1].StartDate.Unix() == acts[k].StartDate.Unix() {
+			straddles++
+		}
+	}
+	return (len(acts)+engine.PageSize-1)/engine.PageSize + 1 + straddles, straddles
+}
 
 // assertMirrors checks the store holds exactly the simulator's activities
 // (visible ones), with equal fields and Strava's summary JSON.

@@ -394,7 +394,13 @@ func TestCorruptRecords(t *testing.T) {
 			_, err := s.UpsertPage(nil, func(*SyncState) {})
 			return err
 		}},
-		{"event", putRaw(bucketEvents, binary8(1), []byte("nope")), func(s *Store) error { _, err := s.PendingEvents(0); return err }},
+		{"event", func(tx *bolt.Tx) error {
+			k := objectKey("activity", 1, 1)
+			if err := tx.Bucket([]byte(bucketEventDue)).Put(make([]byte, dueKeyLen), k); err != nil {
+				return err
+			}
+			return tx.Bucket([]byte(bucketEvents)).Put(k, []byte("nope"))
+		}, func(s *Store) error { _, err := s.PendingEvents(0); return err }},
 		{"athlete id", putRaw(bucketMeta, []byte(keyAthlete), []byte{1}), func(s *Store) error { _, err := s.AthleteID(); return err }},
 	}
 	for _, tt := range tests {

@@ -4,47 +4,138 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// QueuedEvent is one Strava webhook event in the durable queue: the body as
-// received plus its decoded fields.
-type QueuedEvent struct {
-	// Seq is the queue position, assigned by EnqueueEvent (ignored on input).
-	Seq            uint64            `json:"seq"`
-	ObjectType     string            `json:"object_type"` // "activity" or "athlete"
-	ObjectID       int64             `json:"object_id"`
-	AspectType     string            `json:"aspect_type"` // "create", "update", "delete"
-	Updates        map[string]string `json:"updates,omitempty"`
-	OwnerID        int64             `json:"owner_id"`
-	SubscriptionID int64             `json:"subscription_id"`
-	EventTime      int64             `json:"event_time"` // unix seconds
-	// Raw is the POST body exactly as received (valid JSON or empty).
-	Raw json.RawMessage `json:"raw,omitempty"`
-	// ReceivedAt is set by EnqueueEvent; Attempts and LastError by FailEvent.
-	ReceivedAt time.Time `json:"received_at"`
-	Attempts   int       `json:"attempts,omitzero"`
-	LastError  string    `json:"last_error,omitzero"`
+// The durable webhook event queue.
+//
+// Events are not kept one by one: every acknowledged event is merged into the
+// pending entry of its object (one activity, or one athlete), because what
+// the worker does for any activity event is the same — ask Strava for the
+// activity — and one answer settles every event received before the question
+// was asked. Each entry keeps the parsed fields (never the POST body) with
+// the update fields bounded, so a flood of events costs at most one small
+// record per distinct object, and the number of distinct pending objects is
+// bounded by Options.MaxPendingEvents (ErrQueueFull beyond: the HTTP handler
+// answers 503 and Strava delivers the event again later).
+//
+// Buckets: bucketEvents maps an object key (kind, owner, id) to its
+// PendingEvent JSON; bucketEventDue maps (due time, queue position, object
+// key) to the object key and orders the work; bucketDedupe remembers recent deliveries by
+// event_time and a hash of their fields so a redelivered event is not counted
+// again.
+
+// ErrQueueFull: the event is for an object that is not pending yet and the
+// queue already holds Options.MaxPendingEvents distinct objects. Nothing was
+// stored; the caller must not acknowledge the event.
+var ErrQueueFull = errors.New("webhook event queue is full")
+
+// Bounds on what one event may store.
+const (
+	// MaxUpdateValue is the longest updates value kept (longer ones are cut
+	// at a UTF-8 boundary); Strava's activity titles fit.
+	MaxUpdateValue = 256
+	// DefaultMaxPendingEvents is Options.MaxPendingEvents' default.
+	DefaultMaxPendingEvents = 10_000
+	// DefaultMaxDedupeKeys is Options.MaxDedupeKeys' default (~50 bytes each).
+	DefaultMaxDedupeKeys = 100_000
+)
+
+// NotFoundSchedule is the one retry schedule for a 404 from
+// GET /activities/{id}, wherever it comes from (webhook worker, detail
+// back-fill, reconcile): the n-th 404 in a row is asked again after the
+// n-th wait, and only a 404 after the last wait removes the activity.
+// Strava answers 404 for a while after an upload.
+func NotFoundSchedule() []time.Duration {
+	return []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute, time.Hour}
 }
+
+// keptUpdates are the updates fields Strava documents; others are dropped.
+func keptUpdates() []string { return []string{"title", "type", "private", "authorized"} }
+
+// QueuedEvent is one Strava webhook event as the handler parsed it: the input
+// of EnqueueEvent.
+type QueuedEvent struct {
+	ObjectType     string            // "activity" or "athlete"
+	ObjectID       int64             // activity id, or athlete id
+	AspectType     string            // "create", "update", "delete"
+	Updates        map[string]string // only keptUpdates are stored, values bounded
+	OwnerID        int64
+	SubscriptionID int64
+	EventTime      int64 // unix seconds, as Strava sent it
+	// Deauthorize: an athlete update with authorized "false".
+	Deauthorize bool
+}
+
+// PendingEvent is one object with acknowledged events waiting: every event
+// received for it since it was last processed, merged.
+type PendingEvent struct {
+	ObjectType     string `json:"object_type"`
+	ObjectID       int64  `json:"object_id"`
+	OwnerID        int64  `json:"owner_id"`
+	SubscriptionID int64  `json:"subscription_id"` // of the latest event
+	// Seq is the queue position (the first merged event's sequence number);
+	// LastSeq the latest merged event's. A changed LastSeq means that events
+	// arrived while the object was being processed.
+	Seq     uint64 `json:"seq"`
+	LastSeq uint64 `json:"last_seq"`
+	// Events is how many acknowledged events are merged here; Creates,
+	// Changes and Deletes count them by aspect.
+	Events  int `json:"events"`
+	Creates int `json:"creates,omitzero"`
+	Changes int `json:"changes,omitzero"`
+	Deletes int `json:"deletes,omitzero"`
+	// Deauthorize: an athlete deauthorization is among the events.
+	Deauthorize bool `json:"deauthorize,omitzero"`
+	// Updates are the latest update event's fields (bounded).
+	Updates map[string]string `json:"updates,omitempty"`
+	// MinEventTime and MaxEventTime bound the events' event_time.
+	MinEventTime int64     `json:"min_event_time"`
+	MaxEventTime int64     `json:"max_event_time"`
+	ReceivedAt   time.Time `json:"received_at"`      // first event
+	LastAt       time.Time `json:"last_received_at"` // latest event
+	// DueAt: not to be processed before then (zero: at once).
+	DueAt time.Time `json:"due_at,omitzero"`
+	// NotFound is how many times in a row Strava answered 404 (the step of
+	// the retry schedule reached).
+	NotFound int `json:"not_found,omitzero"`
+	// Attempts and LastError record failed attempts (FailEvent).
+	Attempts  int    `json:"attempts,omitzero"`
+	LastError string `json:"last_error,omitzero"`
+}
+
+// OnlyCreates reports whether every merged event is a create.
+func (p PendingEvent) OnlyCreates() bool { return p.Creates == p.Events }
 
 // QueueStats is the queue's health information.
 type QueueStats struct {
-	Depth            int       `json:"-"` // pending events, computed on read
-	Received         uint64    `json:"received"`
-	Duplicates       uint64    `json:"duplicates"`
+	// Depth is the number of distinct objects with events pending.
+	Depth int `json:"pending"`
+	// Received counts events accepted; Merged those of them that joined an
+	// object already pending; Duplicates redeliveries not counted again;
+	// Refused events answered "queue full".
+	Received   uint64 `json:"received"`
+	Merged     uint64 `json:"merged"`
+	Duplicates uint64 `json:"duplicates"`
+	Refused    uint64 `json:"refused,omitzero"`
+	// Processed counts events settled (each merged event counts).
 	Processed        uint64    `json:"processed"`
 	LastReceivedAt   time.Time `json:"last_received_at,omitzero"`
 	LastProcessedAt  time.Time `json:"last_processed_at,omitzero"`
 	LastProcessedSeq uint64    `json:"last_processed_seq,omitzero"`
 	LastResult       string    `json:"last_result,omitzero"`
+	// DedupeKeys is the number of deliveries remembered for dedupe.
+	DedupeKeys int `json:"dedupe_keys,omitzero"`
 }
 
-// EventEffect is what processing one event does to the store. ApplyEvent
-// commits it together with the event's removal from the queue.
+// EventEffect is what processing one pending object does to the store.
+// ApplyEvent commits it together with the object's removal from the queue.
 type EventEffect struct {
 	// Upsert stores this activity (typically the fetched detailed activity),
 	// with the merge rules of ApplyPage.
@@ -53,24 +144,63 @@ type EventEffect struct {
 	Delete int64
 	// SyncState, when set, edits the sync state in the same transaction.
 	SyncState func(*SyncState)
-	// Result is a short description for health ("upserted 123", "ignored:
-	// foreign owner"). Never a secret.
+	// CoveredBefore: events that arrived while the object was processed
+	// count as settled too when their event_time is before this (unix
+	// seconds; the fetch that settles them started later). 0: none does.
+	CoveredBefore int64
+	// Requeue is when the object is due again when events arrived while it
+	// was processed that the effect does not settle.
+	Requeue time.Time
+	// Result is a short description for health ("stored activity 123").
+	// Never a secret.
 	Result string
+}
+
+const (
+	objKeyLen     = 1 + 8 + 8         // kind, owner, id
+	dueKeyLen     = 8 + 8 + objKeyLen // due (unix ns, 0 = now), seq, object key
+	dedupeKeyLen  = 8 + 16            // event_time (sortable) + truncated SHA-256
+	kindActivity  = 'a'
+	kindAthlete   = 'u'
+	pruneMaxBatch = 1000
+)
+
+func objectKey(objectType string, owner, id int64) []byte {
+	kind := byte(kindAthlete)
+	if objectType == "activity" {
+		kind = kindActivity
+	}
+	k := make([]byte, 0, objKeyLen)
+	k = append(k, kind)
+	k = binary.BigEndian.AppendUint64(k, uint64(owner))
+	return binary.BigEndian.AppendUint64(k, uint64(id))
+}
+
+func (p *PendingEvent) key() []byte { return objectKey(p.ObjectType, p.OwnerID, p.ObjectID) }
+
+func dueKey(p *PendingEvent) []byte {
+	var due uint64
+	if !p.DueAt.IsZero() {
+		due = uint64(max(p.DueAt.UnixNano(), 1))
+	}
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, dueKeyLen), due)
+	k = binary.BigEndian.AppendUint64(k, p.Seq)
+	return append(k, p.key()...)
 }
 
 // EnqueueEvent durably queues a webhook event and returns its sequence
 // number; the event is committed (fsynced) when it returns, so the HTTP
-// handler may answer 200 afterwards. An event equal to one received within
-// the dedupe retention (same object_type, object_id, aspect_type, owner_id,
-// event_time and updates) is not queued again: duplicate is true and seq is
-// the first delivery's. Concurrent calls share commits (bbolt Batch).
+// handler may answer 200 afterwards. An event for an object already pending
+// is merged into it. An event equal to one received within the dedupe
+// retention (same object_type, object_id, aspect_type, owner_id, event_time
+// and updates) is not counted again: duplicate is true and seq is 0. An event
+// for a new object while MaxPendingEvents objects are pending fails with
+// ErrQueueFull. Concurrent calls share commits (bbolt Batch).
 func (s *Store) EnqueueEvent(e QueuedEvent) (seq uint64, duplicate bool, err error) {
-	if e.ObjectType == "" || e.AspectType == "" {
-		return 0, false, fmt.Errorf("enqueue event: object_type and aspect_type are required: %w", ErrInvalid)
+	if e.ObjectType != "activity" && e.ObjectType != "athlete" || e.AspectType == "" {
+		return 0, false, fmt.Errorf("enqueue event: object_type (activity or athlete) and aspect_type are required: %w", ErrInvalid)
 	}
-	if len(e.Raw) > 0 && !json.Valid(e.Raw) {
-		return 0, false, fmt.Errorf("enqueue event: body is not valid JSON: %w", ErrInvalid)
-	}
+	e.Updates = boundUpdates(e.Updates)
 	dk := dedupeKey(&e)
 	now := s.opts.Now()
 	cutoff := now.Add(-s.opts.EventDedupeRetention).Unix()
@@ -83,36 +213,117 @@ func (s *Store) EnqueueEvent(e QueuedEvent) (seq uint64, duplicate bool, err err
 			return err
 		}
 		st.LastReceivedAt = now
-		if v := dedupe.Get(dk); len(v) == 8 {
-			seq, duplicate = binary.BigEndian.Uint64(v), true
+		if dedupe.Get(dk) != nil {
+			duplicate = true
 			st.Duplicates++
 			return writeQueueStats(tx, &st)
+		}
+		k := objectKey(e.ObjectType, e.OwnerID, e.ObjectID)
+		var p *PendingEvent
+		if v := events.Get(k); v != nil {
+			cur, err := decodePending(k, v)
+			if err != nil {
+				return err
+			}
+			p = &cur
+		} else if st.Depth >= s.opts.MaxPendingEvents {
+			return fmt.Errorf("%d objects pending: %w", st.Depth, ErrQueueFull)
 		}
 		if seq, err = events.NextSequence(); err != nil {
 			return fmt.Errorf("next sequence: %w", err)
 		}
-		ev := e
-		ev.Seq, ev.ReceivedAt, ev.Attempts, ev.LastError = seq, now, 0, ""
-		raw, err := json.Marshal(&ev)
-		if err != nil {
-			return fmt.Errorf("encode event: %w", err)
+		if p == nil {
+			p = &PendingEvent{ObjectType: e.ObjectType, ObjectID: e.ObjectID, OwnerID: e.OwnerID,
+				Seq: seq, ReceivedAt: now, MinEventTime: e.EventTime, MaxEventTime: e.EventTime}
+			if err := bucket(tx, bucketEventDue).Put(dueKey(p), k); err != nil {
+				return fmt.Errorf("put due key: %w", err)
+			}
+			st.Depth++
+		} else {
+			st.Merged++
 		}
-		if err := events.Put(binary8(seq), raw); err != nil {
-			return fmt.Errorf("put event: %w", err)
+		merge(p, &e, seq, now)
+		if err := putPending(events, k, p); err != nil {
+			return err
 		}
-		if err := dedupe.Put(dk, binary8(seq)); err != nil {
+		if err := dedupe.Put(dk, []byte{1}); err != nil {
 			return fmt.Errorf("put dedupe key: %w", err)
 		}
-		if err := pruneDedupe(dedupe, cutoff); err != nil {
+		st.DedupeKeys++
+		if err := s.pruneDedupe(dedupe, cutoff, &st); err != nil {
 			return err
 		}
 		st.Received++
 		return writeQueueStats(tx, &st)
 	})
+	if errors.Is(err, ErrQueueFull) {
+		s.countRefused()
+	}
 	if err != nil {
 		return 0, false, fmt.Errorf("enqueue event: %w", err)
 	}
 	return seq, duplicate, nil
+}
+
+// countRefused records a refused event for health; best effort.
+func (s *Store) countRefused() {
+	_ = s.db.Batch(func(tx *bolt.Tx) error {
+		st, err := readQueueStats(tx)
+		if err != nil {
+			return err
+		}
+		st.Refused++
+		return writeQueueStats(tx, &st)
+	})
+}
+
+// merge folds event e (sequence number seq, received at now) into p.
+func merge(p *PendingEvent, e *QueuedEvent, seq uint64, now time.Time) {
+	p.LastSeq, p.LastAt, p.SubscriptionID = seq, now, e.SubscriptionID
+	p.Events++
+	switch e.AspectType {
+	case "create":
+		p.Creates++
+	case "delete":
+		p.Deletes++
+	default:
+		p.Changes++
+	}
+	if e.Deauthorize {
+		p.Deauthorize = true
+	}
+	if len(e.Updates) > 0 {
+		p.Updates = e.Updates
+	}
+	p.MinEventTime = min(p.MinEventTime, e.EventTime)
+	p.MaxEventTime = max(p.MaxEventTime, e.EventTime)
+}
+
+// boundUpdates keeps the documented updates fields with bounded values.
+func boundUpdates(u map[string]string) map[string]string {
+	var out map[string]string
+	for _, k := range keptUpdates() {
+		v, ok := u[k]
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = truncateUTF8(v, MaxUpdateValue)
+	}
+	return out
+}
+
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // dedupeKey is the event_time (sortable, for pruning) and a hash of the
@@ -141,12 +352,20 @@ func dedupeKey(e *QueuedEvent) []byte {
 	return append(binary8(uint64(e.EventTime)^1<<63), sum[:16]...)
 }
 
-// pruneDedupe forgets up to 1000 dedupe keys with event_time before cutoff.
-func pruneDedupe(b *bolt.Bucket, cutoff int64) error {
+// pruneDedupe forgets dedupe keys with event_time before cutoff (up to 1000
+// per call) and the oldest keys beyond MaxDedupeKeys, so that a flood of
+// distinct events cannot grow the file without bound. (A redelivery that is
+// no longer remembered merges into its pending object, or finds its activity
+// already fetched: it costs no request either way.)
+func (s *Store) pruneDedupe(b *bolt.Bucket, cutoff int64, st *QueueStats) error {
 	limit := binary8(uint64(cutoff) ^ 1<<63)
+	over := st.DedupeKeys - s.opts.MaxDedupeKeys
 	var old [][]byte
 	c := b.Cursor()
-	for k, _ := c.First(); k != nil && len(old) < 1000 && string(k[:min(8, len(k))]) < string(limit); k, _ = c.Next() {
+	for k, _ := c.First(); k != nil && len(old) < pruneMaxBatch; k, _ = c.Next() {
+		if len(old) >= over && string(k[:min(8, len(k))]) >= string(limit) {
+			break
+		}
 		old = append(old, k)
 	}
 	for _, k := range old {
@@ -154,60 +373,132 @@ func pruneDedupe(b *bolt.Bucket, cutoff int64) error {
 			return fmt.Errorf("prune dedupe key: %w", err)
 		}
 	}
+	st.DedupeKeys = max(0, st.DedupeKeys-len(old))
 	return nil
 }
 
-// PendingEvents returns up to limit (0 = all) queued events, oldest first.
-func (s *Store) PendingEvents(limit int) ([]QueuedEvent, error) {
+// DueEvents returns up to limit (0 = all) pending objects due at now, in
+// order (due time, then queue position), and the due time of the next one
+// that is not due yet (zero when there is none).
+func (s *Store) DueEvents(now time.Time, limit int) ([]PendingEvent, time.Time, error) {
 	if limit < 0 {
-		return nil, fmt.Errorf("pending events: limit %d must not be negative: %w", limit, ErrInvalid)
+		return nil, time.Time{}, fmt.Errorf("due events: limit %d must not be negative: %w", limit, ErrInvalid)
 	}
-	var out []QueuedEvent
-	err := s.view("pending events", func(tx *bolt.Tx) error {
-		c := bucket(tx, bucketEvents).Cursor()
-		for k, v := c.First(); k != nil && (limit == 0 || len(out) < limit); k, v = c.Next() {
-			e, err := decodeEvent(k, v)
+	var (
+		out  []PendingEvent
+		next time.Time
+	)
+	err := s.view("due events", func(tx *bolt.Tx) error {
+		events := bucket(tx, bucketEvents)
+		c := bucket(tx, bucketEventDue).Cursor()
+		for dk, ok := c.First(); dk != nil; dk, ok = c.Next() {
+			p, err := pendingAt(events, dk, ok)
 			if err != nil {
 				return err
 			}
-			out = append(out, e)
+			if !p.DueAt.IsZero() && p.DueAt.After(now) {
+				next = p.DueAt
+				return nil
+			}
+			if limit > 0 && len(out) == limit {
+				return nil
+			}
+			out = append(out, p)
 		}
 		return nil
 	})
+	return out, next, err
+}
+
+// PendingEvents returns up to limit (0 = all) pending objects in the order
+// they will be processed.
+func (s *Store) PendingEvents(limit int) ([]PendingEvent, error) {
+	out, _, err := s.DueEvents(time.Unix(1<<62, 0), limit)
 	return out, err
 }
 
-func decodeEvent(k, v []byte) (QueuedEvent, error) {
-	var e QueuedEvent
-	if len(k) != 8 {
-		return e, fmt.Errorf("event key %x: %w", k, ErrCorrupt)
+func pendingAt(events *bolt.Bucket, dk, k []byte) (PendingEvent, error) {
+	if len(dk) != dueKeyLen {
+		return PendingEvent{}, fmt.Errorf("event due key %x: %w", dk, ErrCorrupt)
 	}
-	if err := json.Unmarshal(v, &e); err != nil {
-		return e, fmt.Errorf("event %d: %w: %w", binary.BigEndian.Uint64(k), err, ErrCorrupt)
+	v := events.Get(k)
+	if v == nil {
+		return PendingEvent{}, fmt.Errorf("event due key %x names no pending object: %w", dk, ErrCorrupt)
 	}
-	e.Seq = binary.BigEndian.Uint64(k)
-	return e, nil
+	return decodePending(k, v)
 }
 
-// ApplyEvent commits the effect of processing event seq and removes the event
-// from the queue, in one transaction: after a crash the event is either still
-// pending (and is processed again; effects are idempotent upserts/deletes) or
-// processed with its effect stored, never half. An event that is no longer
-// pending fails with ErrNotFound and its effect is not applied, so no event
-// takes effect twice.
-func (s *Store) ApplyEvent(seq uint64, eff EventEffect) (UpsertResult, error) {
+func decodePending(k, v []byte) (PendingEvent, error) {
+	var p PendingEvent
+	if len(k) != objKeyLen {
+		return p, fmt.Errorf("event key %x: %w", k, ErrCorrupt)
+	}
+	if err := json.Unmarshal(v, &p); err != nil {
+		return p, fmt.Errorf("pending event %x: %w: %w", k, err, ErrCorrupt)
+	}
+	return p, nil
+}
+
+func putPending(events *bolt.Bucket, k []byte, p *PendingEvent) error {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode pending event: %w", err)
+	}
+	if err := events.Put(k, raw); err != nil {
+		return fmt.Errorf("put pending event: %w", err)
+	}
+	return nil
+}
+
+// pendingTx reads p's current entry in tx: ErrNotFound when it is no longer
+// pending.
+func pendingTx(tx *bolt.Tx, p *PendingEvent) (PendingEvent, error) {
+	k := p.key()
+	v := bucket(tx, bucketEvents).Get(k)
+	if v == nil {
+		return PendingEvent{}, fmt.Errorf("event %d (%s %d) is not pending: %w", p.Seq, p.ObjectType, p.ObjectID, ErrNotFound)
+	}
+	cur, err := decodePending(k, v)
+	if err != nil {
+		return cur, err
+	}
+	if cur.Seq != p.Seq {
+		return cur, fmt.Errorf("event %d (%s %d) is not pending (now %d): %w", p.Seq, p.ObjectType, p.ObjectID, cur.Seq, ErrNotFound)
+	}
+	return cur, nil
+}
+
+// reschedule writes cur with a new due time, moving its due key.
+func reschedule(tx *bolt.Tx, old, cur *PendingEvent) error {
+	due := bucket(tx, bucketEventDue)
+	if err := due.Delete(dueKey(old)); err != nil {
+		return fmt.Errorf("remove due key: %w", err)
+	}
+	if err := due.Put(dueKey(cur), cur.key()); err != nil {
+		return fmt.Errorf("put due key: %w", err)
+	}
+	return putPending(bucket(tx, bucketEvents), cur.key(), cur)
+}
+
+// ApplyEvent commits the effect of processing the pending object p (as
+// DueEvents returned it) and settles its events, in one transaction: after a
+// crash the object is either still pending (and is processed again; effects
+// are idempotent upserts/deletes) or settled with its effect stored, never
+// half. Events merged into the object after p was read stay pending (due at
+// eff.Requeue) unless eff.CoveredBefore settles them. An object that is no
+// longer pending fails with ErrNotFound and the effect is not applied.
+func (s *Store) ApplyEvent(p PendingEvent, eff EventEffect) (UpsertResult, error) {
 	if eff.Upsert != nil {
 		if err := validateActivity(eff.Upsert); err != nil {
-			return UpsertResult{}, fmt.Errorf("apply event %d: %w", seq, err)
+			return UpsertResult{}, fmt.Errorf("apply event %d: %w", p.Seq, err)
 		}
 	}
 	var res UpsertResult
-	err := s.update(fmt.Sprintf("apply event %d", seq), func(tx *bolt.Tx) error {
+	err := s.update(fmt.Sprintf("apply event %d", p.Seq), func(tx *bolt.Tx) error {
 		res = UpsertResult{}
-		events := bucket(tx, bucketEvents)
-		k := binary8(seq)
-		if events.Get(k) == nil {
-			return fmt.Errorf("event %d is not pending: %w", seq, ErrNotFound)
+		cur, err := pendingTx(tx, &p)
+		if err != nil {
+			return err
 		}
 		w, err := s.newWriter(tx)
 		if err != nil {
@@ -232,61 +523,84 @@ func (s *Store) ApplyEvent(seq uint64, eff EventEffect) (UpsertResult, error) {
 				return err
 			}
 		}
-		if err := events.Delete(k); err != nil {
-			return fmt.Errorf("remove event: %w", err)
-		}
 		st, err := readQueueStats(tx)
 		if err != nil {
 			return err
 		}
-		st.Processed++
-		st.LastProcessedAt, st.LastProcessedSeq, st.LastResult = w.now, seq, eff.Result
+		settled := cur.Events
+		if cur.LastSeq != p.LastSeq && cur.MaxEventTime >= eff.CoveredBefore {
+			// Events arrived meanwhile that this answer may not reflect.
+			settled = p.Events
+			next := cur
+			if next.Seq, err = bucket(tx, bucketEvents).NextSequence(); err != nil {
+				return fmt.Errorf("next sequence: %w", err)
+			}
+			next.Events = cur.Events - p.Events
+			next.Creates, next.Changes, next.Deletes = max(0, cur.Creates-p.Creates), max(0, cur.Changes-p.Changes), max(0, cur.Deletes-p.Deletes)
+			next.DueAt, next.NotFound, next.Attempts, next.LastError = eff.Requeue, 0, 0, ""
+			next.MinEventTime = max(cur.MinEventTime, p.MaxEventTime)
+			if err := reschedule(tx, &cur, &next); err != nil {
+				return err
+			}
+		} else {
+			if err := bucket(tx, bucketEventDue).Delete(dueKey(&cur)); err != nil {
+				return fmt.Errorf("remove due key: %w", err)
+			}
+			if err := bucket(tx, bucketEvents).Delete(cur.key()); err != nil {
+				return fmt.Errorf("remove pending event: %w", err)
+			}
+			st.Depth = max(0, st.Depth-1)
+		}
+		st.Processed += uint64(settled)
+		st.LastProcessedAt, st.LastProcessedSeq, st.LastResult = w.now, cur.LastSeq, eff.Result
 		return writeQueueStats(tx, &st)
 	})
 	return res, err
 }
 
-// CompleteEvent removes a processed event that changed no activity (ignored
-// events, deauthorization) and records result for health.
-func (s *Store) CompleteEvent(seq uint64, result string) error {
-	_, err := s.ApplyEvent(seq, EventEffect{Result: result})
+// CompleteEvent settles a pending object without changing an activity
+// (ignored events, deauthorization) and records result for health.
+func (s *Store) CompleteEvent(p PendingEvent, result string) error {
+	_, err := s.ApplyEvent(p, EventEffect{Result: result, CoveredBefore: 1 << 62})
 	return err
 }
 
-// FailEvent records a failed processing attempt of a pending event and
-// returns it with Attempts incremented. The event stays queued.
-func (s *Store) FailEvent(seq uint64, errMsg string) (QueuedEvent, error) {
-	var e QueuedEvent
-	err := s.update(fmt.Sprintf("record failure of event %d", seq), func(tx *bolt.Tx) error {
-		events := bucket(tx, bucketEvents)
-		k := binary8(seq)
-		v := events.Get(k)
-		if v == nil {
-			return fmt.Errorf("event %d is not pending: %w", seq, ErrNotFound)
-		}
-		var err error
-		if e, err = decodeEvent(k, v); err != nil {
+// RetryEvent keeps the pending object p for another try at dueAt, recording
+// notFound (the step of the 404 retry schedule reached) and why.
+func (s *Store) RetryEvent(p PendingEvent, dueAt time.Time, notFound int, why string) (PendingEvent, error) {
+	var next PendingEvent
+	err := s.update(fmt.Sprintf("reschedule event %d", p.Seq), func(tx *bolt.Tx) error {
+		cur, err := pendingTx(tx, &p)
+		if err != nil {
 			return err
 		}
-		e.Attempts++
-		e.LastError = errMsg
-		raw, err := json.Marshal(&e)
-		if err != nil {
-			return fmt.Errorf("encode event: %w", err)
-		}
-		return events.Put(k, raw)
+		next = cur
+		next.DueAt, next.NotFound, next.LastError = dueAt, notFound, why
+		return reschedule(tx, &cur, &next)
 	})
-	return e, err
+	return next, err
 }
 
-// QueueDepth is the number of pending events.
-func (s *Store) QueueDepth() (int, error) {
-	var n int
-	err := s.view("queue depth", func(tx *bolt.Tx) error {
-		n = bucket(tx, bucketEvents).Stats().KeyN
-		return nil
+// FailEvent records a failed processing attempt of the pending object p and
+// returns it with Attempts incremented. It stays queued.
+func (s *Store) FailEvent(p PendingEvent, errMsg string) (PendingEvent, error) {
+	var cur PendingEvent
+	err := s.update(fmt.Sprintf("record failure of event %d", p.Seq), func(tx *bolt.Tx) error {
+		var err error
+		if cur, err = pendingTx(tx, &p); err != nil {
+			return err
+		}
+		cur.Attempts++
+		cur.LastError = errMsg
+		return putPending(bucket(tx, bucketEvents), cur.key(), &cur)
 	})
-	return n, err
+	return cur, err
+}
+
+// QueueDepth is the number of distinct objects with events pending.
+func (s *Store) QueueDepth() (int, error) {
+	st, err := s.QueueStats()
+	return st.Depth, err
 }
 
 // QueueStats returns the queue's counters, last received/processed times and
@@ -295,11 +609,8 @@ func (s *Store) QueueStats() (QueueStats, error) {
 	var st QueueStats
 	err := s.view("queue stats", func(tx *bolt.Tx) error {
 		var err error
-		if st, err = readQueueStats(tx); err != nil {
-			return err
-		}
-		st.Depth = bucket(tx, bucketEvents).Stats().KeyN
-		return nil
+		st, err = readQueueStats(tx)
+		return err
 	})
 	return st, err
 }
@@ -325,4 +636,138 @@ func writeQueueStats(tx *bolt.Tx, st *QueueStats) error {
 		return fmt.Errorf("store event stats: %w", err)
 	}
 	return nil
+}
+
+// legacyEvent is a queued event of schema version 1 (one record per event,
+// with the body).
+type legacyEvent struct {
+	ObjectType     string            `json:"object_type"`
+	ObjectID       int64             `json:"object_id"`
+	AspectType     string            `json:"aspect_type"`
+	Updates        map[string]string `json:"updates,omitempty"`
+	OwnerID        int64             `json:"owner_id"`
+	SubscriptionID int64             `json:"subscription_id"`
+	EventTime      int64             `json:"event_time"`
+	ReceivedAt     time.Time         `json:"received_at"`
+}
+
+// migrateEventQueue (schema 1 → 2) merges the per-event records of version 1
+// into pending objects, dropping the stored bodies, and fills the counters
+// the bounds use. Every acknowledged event stays pending.
+func migrateEventQueue(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists([]byte(bucketEventDue)); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketEventDue, err)
+	}
+	events := bucket(tx, bucketEvents)
+	var (
+		keys [][]byte
+		old  []legacyEvent
+		seqs []uint64
+	)
+	if err := events.ForEach(func(k, v []byte) error {
+		if len(k) != 8 {
+			return nil
+		}
+		var e legacyEvent
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("event %x: %w: %w", k, err, ErrCorrupt)
+		}
+		keys, old, seqs = append(keys, slices.Clone(k)), append(old, e), append(seqs, binary.BigEndian.Uint64(k))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := events.Delete(k); err != nil {
+			return fmt.Errorf("remove version 1 event: %w", err)
+		}
+	}
+	st, err := readQueueStats(tx)
+	if err != nil {
+		return err
+	}
+	for i, e := range old {
+		if e.ObjectType != "activity" && e.ObjectType != "athlete" {
+			continue
+		}
+		qe := QueuedEvent{ObjectType: e.ObjectType, ObjectID: e.ObjectID, AspectType: e.AspectType,
+			Updates: boundUpdates(e.Updates), OwnerID: e.OwnerID, SubscriptionID: e.SubscriptionID, EventTime: e.EventTime,
+			Deauthorize: e.ObjectType == "athlete" && e.Updates["authorized"] == "false"}
+		k := objectKey(qe.ObjectType, qe.OwnerID, qe.ObjectID)
+		var p PendingEvent
+		if v := events.Get(k); v != nil {
+			if p, err = decodePending(k, v); err != nil {
+				return err
+			}
+		} else {
+			p = PendingEvent{ObjectType: qe.ObjectType, ObjectID: qe.ObjectID, OwnerID: qe.OwnerID,
+				Seq: seqs[i], ReceivedAt: e.ReceivedAt, MinEventTime: qe.EventTime, MaxEventTime: qe.EventTime}
+			if err := bucket(tx, bucketEventDue).Put(dueKey(&p), k); err != nil {
+				return fmt.Errorf("put due key: %w", err)
+			}
+		}
+		merge(&p, &qe, seqs[i], e.ReceivedAt)
+		if err := putPending(events, k, &p); err != nil {
+			return err
+		}
+	}
+	// (Bucket.Stats does not see this transaction's writes: count.)
+	st.Depth, st.DedupeKeys = countKeys(events), countKeys(bucket(tx, bucketDedupe))
+	return writeQueueStats(tx, &st)
+}
+
+func countKeys(b *bolt.Bucket) int {
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
+// EventBudget counts the requests the webhook worker sent in the current
+// 15-minute and daily windows (identified by when they end), so that a
+// restart does not grant a new share.
+type EventBudget struct {
+	Window15 time.Time `json:"window_15min"`
+	Used15   int       `json:"used_15min"`
+	Day      time.Time `json:"day"`
+	UsedDay  int       `json:"used_daily"`
+}
+
+// TakeEventBudget counts one request in the windows ending at window15 and
+// day when fewer than share15 and shareDay were counted there, and returns
+// the counts and whether it was counted. Counts of other windows are reset.
+func (s *Store) TakeEventBudget(window15, day time.Time, share15, shareDay int) (EventBudget, bool, error) {
+	var (
+		b  EventBudget
+		ok bool
+	)
+	err := s.update("event budget", func(tx *bolt.Tx) error {
+		b, ok = EventBudget{}, false
+		meta := bucket(tx, bucketMeta)
+		if raw := meta.Get([]byte(keyEventBudget)); raw != nil {
+			if err := json.Unmarshal(raw, &b); err != nil {
+				return fmt.Errorf("event budget: %w: %w", err, ErrCorrupt)
+			}
+		}
+		if !b.Window15.Equal(window15) {
+			b.Window15, b.Used15 = window15, 0
+		}
+		if !b.Day.Equal(day) {
+			b.Day, b.UsedDay = day, 0
+		}
+		if b.Used15 >= share15 || b.UsedDay >= shareDay {
+			return nil
+		}
+		b.Used15++
+		b.UsedDay++
+		ok = true
+		raw, err := json.Marshal(&b)
+		if err != nil {
+			return fmt.Errorf("encode event budget: %w", err)
+		}
+		return meta.Put([]byte(keyEventBudget), raw)
+	})
+	return b, ok, err
 }

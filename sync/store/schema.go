@@ -11,7 +11,9 @@ import (
 //
 // Version 0 is a database without a meta bucket: a file bbolt just created.
 // Version 1 is the first layout (see the bucket constants in store.go).
-const schemaVersion = 1
+// Version 2 keeps webhook events merged per object (events.go), without
+// their bodies.
+const schemaVersion = 2
 
 // migration moves the database from version from to from+1.
 type migration struct {
@@ -26,6 +28,7 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{from: 0, name: "create buckets", apply: createBuckets},
+		{from: 1, name: "webhook events merged per object", apply: migrateEventQueue},
 	}
 }
 

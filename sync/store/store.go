@@ -36,11 +36,13 @@ const (
 	bucketDocs     = "activity_docs"  // id -> order key + Strava JSON
 	bucketStreams  = "streams"        // id -> streams JSON
 	bucketSync     = "sync"           // "state" -> SyncState JSON
-	bucketEvents   = "events"         // seq -> queued webhook event JSON
-	bucketDedupe   = "event_dedupe"   // event_time + hash -> seq
+	bucketEvents   = "events"         // object key -> pending webhook events JSON
+	bucketEventDue = "event_due"      // due time + seq -> object key
+	bucketDedupe   = "event_dedupe"   // event_time + hash -> 1
 	keySchema      = "schema_version" // in meta
 	keyAthlete     = "athlete_id"     // in meta
 	keyEventStats  = "event_stats"    // in meta
+	keyEventBudget = "event_budget"   // in meta
 	keySyncState   = "state"          // in sync
 	defaultTimeout = time.Second
 )
@@ -48,7 +50,7 @@ const (
 // dataBuckets are the buckets Wipe empties; allBuckets must exist after
 // migration.
 func dataBuckets() []string {
-	return []string{bucketRows, bucketDocs, bucketStreams, bucketSync, bucketEvents, bucketDedupe}
+	return []string{bucketRows, bucketDocs, bucketStreams, bucketSync, bucketEvents, bucketEventDue, bucketDedupe}
 }
 
 func allBuckets() []string { return append([]string{bucketMeta}, dataBuckets()...) }
@@ -67,6 +69,13 @@ type Options struct {
 	// EventDedupeRetention is how long (by event_time) a received webhook
 	// event is remembered to drop redeliveries. Default 7 days.
 	EventDedupeRetention time.Duration
+	// MaxPendingEvents bounds the distinct objects (activities, athletes)
+	// with webhook events pending; an event for one more is refused with
+	// ErrQueueFull. Default DefaultMaxPendingEvents (10,000).
+	MaxPendingEvents int
+	// MaxDedupeKeys bounds the deliveries remembered for dedupe (the oldest
+	// are forgotten first). Default DefaultMaxDedupeKeys (100,000).
+	MaxDedupeKeys int
 	// MaxBatchDelay bounds how long EnqueueEvent waits to share one commit
 	// with concurrent enqueues. Default 2 ms.
 	MaxBatchDelay time.Duration
@@ -84,6 +93,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.EventDedupeRetention <= 0 {
 		o.EventDedupeRetention = 7 * 24 * time.Hour
+	}
+	if o.MaxPendingEvents <= 0 {
+		o.MaxPendingEvents = DefaultMaxPendingEvents
+	}
+	if o.MaxDedupeKeys <= 0 {
+		o.MaxDedupeKeys = DefaultMaxDedupeKeys
 	}
 	if o.MaxBatchDelay <= 0 {
 		o.MaxBatchDelay = 2 * time.Millisecond
@@ -238,7 +253,7 @@ func wipe(tx *bolt.Tx) error {
 		}
 	}
 	meta := bucket(tx, bucketMeta)
-	for _, k := range []string{keyAthlete, keyEventStats} {
+	for _, k := range []string{keyAthlete, keyEventStats, keyEventBudget} {
 		if err := meta.Delete([]byte(k)); err != nil {
 			return fmt.Errorf("delete meta %s: %w", k, err)
 		}

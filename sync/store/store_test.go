@@ -168,9 +168,9 @@ func TestMigrateFromV0(t *testing.T) {
 }
 
 func TestMigrationPath(t *testing.T) {
-	// A v1 fixture with data, then a made-up v1→v2 migration that adds a
-	// bucket and a v2→v3 one that rewrites every row.
-	path := filepath.Join(t.TempDir(), "v1.db")
+	// A fixture at the current version (2) with data, then a made-up 2→3
+	// migration that adds a bucket and a 3→4 one that checks it.
+	path := filepath.Join(t.TempDir(), "v2.db")
 	s, err := Open(path, quietOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -179,19 +179,19 @@ func TestMigrationPath(t *testing.T) {
 	_ = s.Close()
 
 	var ran []string
-	v2 := migration{from: 1, name: "add bucket", apply: func(tx *bolt.Tx) error {
-		ran = append(ran, "1→2")
-		_, err := tx.CreateBucket([]byte("new_in_v2"))
+	v3 := migration{from: 2, name: "add bucket", apply: func(tx *bolt.Tx) error {
+		ran = append(ran, "2→3")
+		_, err := tx.CreateBucket([]byte("new_in_v3"))
 		return err
 	}}
-	v3 := migration{from: 2, name: "rename runs", apply: func(tx *bolt.Tx) error {
-		ran = append(ran, "2→3")
-		if tx.Bucket([]byte("new_in_v2")) == nil {
-			return errors.New("v2 bucket missing: migrations ran out of order")
+	v4 := migration{from: 3, name: "rename runs", apply: func(tx *bolt.Tx) error {
+		ran = append(ran, "3→4")
+		if tx.Bucket([]byte("new_in_v3")) == nil {
+			return errors.New("v3 bucket missing: migrations ran out of order")
 		}
 		return nil
 	}}
-	failing := migration{from: 2, name: "broken", apply: func(tx *bolt.Tx) error {
+	failing := migration{from: 3, name: "broken", apply: func(tx *bolt.Tx) error {
 		if err := tx.DeleteBucket([]byte(bucketRows)); err != nil {
 			return err
 		}
@@ -206,11 +206,11 @@ func TestMigrationPath(t *testing.T) {
 		wantVer uint64
 		wantRan []string
 	}{
-		{"no migration to run", migrations(), 1, "", 1, nil},
-		{"gap in the table", migrations(), 2, "no migration from schema version 1", 1, nil},
-		{"failing step rolls back everything", append(migrations(), v2, failing), 3, "disk on fire", 1, []string{"1→2"}},
-		{"1→2→3 in order", append(migrations(), v3, v2), 3, "", 3, []string{"1→2", "2→3"}},
-		{"newer than supported", migrations(), 1, "schema version 3, this owtray supports up to 1", 3, nil},
+		{"no migration to run", migrations(), 2, "", 2, nil},
+		{"gap in the table", migrations(), 3, "no migration from schema version 2", 2, nil},
+		{"failing step rolls back everything", append(migrations(), v3, failing), 4, "disk on fire", 2, []string{"2→3"}},
+		{"2→3→4 in order", append(migrations(), v4, v3), 4, "", 4, []string{"2→3", "3→4"}},
+		{"newer than supported", migrations(), 2, "schema version 4, this owtray supports up to 2", 4, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

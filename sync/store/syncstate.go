@@ -36,16 +36,19 @@ type SyncState struct {
 	Webhook WebhookState `json:"webhook,omitzero"`
 }
 
-// FullImportState is the cursor of a full import walking back with `before`.
+// FullImportState is the cursor of a full import: pages of one listing with
+// a fixed bound (see package engine).
 type FullImportState struct {
 	InProgress bool `json:"in_progress,omitzero"`
 	// Reconcile: a `sync --full` run that removes activities missing on Strava.
 	Reconcile bool      `json:"reconcile,omitzero"`
 	StartedAt time.Time `json:"started_at,omitzero"`
-	// Upper is the `before` of the first page (the import covers start_date
-	// < Upper); Before is the `before` of the next page to fetch, zero before
-	// the first page.
-	Upper  time.Time `json:"upper,omitzero"`
+	// Upper is the fixed `before` of the listing (zero: none, the newest
+	// first); Page is the page of it to fetch next (0 or 1: the first).
+	Upper time.Time `json:"upper,omitzero"`
+	Page  int       `json:"page,omitzero"`
+	// Before is the moving cursor of earlier versions: a run checkpointed
+	// by one resumes with Upper = Before + 1 s.
 	Before time.Time `json:"before,omitzero"`
 	// Pages fetched and activities seen so far in this run, and what they did.
 	Pages   int `json:"pages,omitzero"`
@@ -65,6 +68,17 @@ type DetailBackfillState struct {
 	// Failed counts failures per activity id, to skip activities whose detail
 	// keeps failing.
 	Failed map[int64]int `json:"failed,omitempty"`
+	// NotFound holds activities Strava answered 404 for (or a full sync did
+	// not list) that are not removed yet: each is asked for again on a
+	// growing schedule and removed only when Strava still answers 404.
+	NotFound map[int64]NotFoundCheck `json:"not_found,omitempty"`
+}
+
+// NotFoundCheck is the 404 schedule of one activity: how many 404s Strava
+// answered so far (0: not asked yet) and when to ask again.
+type NotFoundCheck struct {
+	Count   int       `json:"count,omitzero"`
+	NextTry time.Time `json:"next_try,omitzero"`
 }
 
 // WebhookState is the registered push subscription (not a secret).

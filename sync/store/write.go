@@ -54,6 +54,10 @@ type Page struct {
 	// streams). Used by a reconciling full sync, so that a run interrupted
 	// between pages has already reconciled every page it committed.
 	Complete *Span
+	// ConfirmMissing: instead of removing what Complete says is gone, put
+	// it in SyncState.DetailBackfill.NotFound (to be asked for by id; only
+	// Strava's 404 then removes it). Ids already there keep their schedule.
+	ConfirmMissing bool
 	// Checkpoint, when set, edits the persisted SyncState in the same
 	// transaction, so a page is never stored without its checkpoint or the
 	// other way round.
@@ -109,11 +113,22 @@ func (s *Store) ApplyPage(p Page) (UpsertResult, error) {
 			for i := range p.Activities {
 				keep[p.Activities[i].ID] = struct{}{}
 			}
-			n, err := w.removeMissing(*p.Complete, keep)
+			gone, err := w.missing(*p.Complete, keep)
 			if err != nil {
 				return err
 			}
-			res.Removed += n
+			if p.ConfirmMissing {
+				if err := updateSyncState(tx, func(s *SyncState) { addNotFound(s, gone) }); err != nil {
+					return err
+				}
+			} else {
+				for _, id := range gone {
+					if _, err := w.delete(id); err != nil {
+						return err
+					}
+				}
+				res.Removed += len(gone)
+			}
 		}
 		if p.Checkpoint != nil {
 			return updateSyncState(tx, p.Checkpoint)
@@ -356,9 +371,23 @@ func (w *writer) delete(id int64) (bool, error) {
 	return true, nil
 }
 
-// removeMissing deletes the stored activities whose start_date is in span and
+func addNotFound(s *SyncState, ids []int64) {
+	if len(ids) == 0 {
+		return
+	}
+	if s.DetailBackfill.NotFound == nil {
+		s.DetailBackfill.NotFound = map[int64]NotFoundCheck{}
+	}
+	for _, id := range ids {
+		if _, ok := s.DetailBackfill.NotFound[id]; !ok {
+			s.DetailBackfill.NotFound[id] = NotFoundCheck{}
+		}
+	}
+}
+
+// missing returns the stored activities whose start_date is in span and
 // whose id is not in keep.
-func (w *writer) removeMissing(span Span, keep map[int64]struct{}) (int, error) {
+func (w *writer) missing(span Span, keep map[int64]struct{}) ([]int64, error) {
 	var gone []int64
 	c := w.rows.Cursor()
 	k, v := c.First()
@@ -368,7 +397,7 @@ func (w *writer) removeMissing(span Span, keep map[int64]struct{}) (int, error) 
 	for ; k != nil; k, v = c.Next() {
 		rv, err := parseRow(v)
 		if err != nil {
-			return 0, fmt.Errorf("activity %d: %w", keyID(k), err)
+			return nil, fmt.Errorf("activity %d: %w", keyID(k), err)
 		}
 		if !span.From.IsZero() && rv.startSec < span.From.Unix() {
 			break
@@ -377,10 +406,5 @@ func (w *writer) removeMissing(span Span, keep map[int64]struct{}) (int, error) 
 			gone = append(gone, keyID(k))
 		}
 	}
-	for _, id := range gone {
-		if _, err := w.delete(id); err != nil {
-			return 0, err
-		}
-	}
-	return len(gone), nil
+	return gone, nil
 }

@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -149,6 +150,17 @@ type Client struct {
 	now       func() time.Time
 	limits    *RateLimits
 	userAgent string
+	inactive  atomic.Pointer[time.Time] // since when Strava answers 403 Application Inactive; nil: not
+}
+
+// AppInactive reports whether Strava's last answers said the API
+// application is inactive (403 Application Inactive), and since when. Any
+// successful answer clears it: owtray then goes on by itself.
+func (c *Client) AppInactive() (since time.Time, inactive bool) {
+	if p := c.inactive.Load(); p != nil {
+		return *p, true
+	}
+	return time.Time{}, false
 }
 
 // New returns a client for the API at apiURL, e.g.
@@ -364,9 +376,16 @@ func (c *Client) send(ctx context.Context, req request, token string, n int) (*r
 		"attempt", n, "duration", time.Since(start), "bytes", len(body))
 	ct := hresp.Header.Get("Content-Type")
 	if hresp.StatusCode >= 200 && hresp.StatusCode < 300 {
+		if c.inactive.Swap(nil) != nil {
+			c.log.Info("Strava API application active again")
+		}
 		return &response{status: hresp.StatusCode, contentType: ct, body: body}, nil
 	}
 	apiErr := newAPIError(req, hresp.StatusCode, ct, body)
+	if errors.Is(apiErr, ErrAppInactive) && c.inactive.Load() == nil {
+		now := c.now()
+		c.inactive.CompareAndSwap(nil, &now)
+	}
 	if hresp.StatusCode == http.StatusTooManyRequests {
 		return nil, c.rateLimitedError(apiErr)
 	}

@@ -148,6 +148,9 @@ func (s *Sim) createActivity(n NewActivity, notify bool) (int64, error) {
 	}
 	a := buildActivity(rng, ath, id, p)
 	s.addActivityLocked(ath, a)
+	if d := s.behaviour.uploadProcessing; d > 0 {
+		s.notFound[id] = notFoundRule{until: s.now().Add(d)}
+	}
 	if notify {
 		s.activityEventLocked(a, "create", nil, a.private)
 	}

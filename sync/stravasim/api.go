@@ -107,11 +107,14 @@ func (s *Sim) handleListActivities(w http.ResponseWriter, r *http.Request) {
 		if e != nil {
 			return nil, e
 		}
+		if lq.after != nil && *lq.after > s.now().Unix() {
+			return nil, errBadRequest("Activity", "after", "future")
+		}
 		list := ath.public
 		if at.scopes.has(scopeActivityReadAll) {
 			list = ath.all
 		}
-		acts := page(list, lq.before, lq.after, lq.page, lq.perPage)
+		acts := page(list, lq.before, lq.after, lq.page, lq.perPage, s.behaviour.afterOrder, s.tieShuffleLocked())
 		out := make([]summaryActivityJSON, len(acts))
 		for i, a := range acts {
 			out[i] = a.summaryJSON()
@@ -136,6 +139,9 @@ func (s *Sim) visibleActivityLocked(r *http.Request) (*activity, *athlete, *apiE
 	}
 	a, ok := s.activities[id]
 	if !ok || a.athleteID != at.athleteID || (a.private && !at.scopes.has(scopeActivityReadAll)) {
+		return nil, nil, errNotFound("Activity")
+	}
+	if s.transientNotFoundLocked(id) {
 		return nil, nil, errNotFound("Activity")
 	}
 	return a, ath, nil
@@ -221,7 +227,11 @@ func (s *Sim) handleStreams(w http.ResponseWriter, r *http.Request) {
 				wanted[strings.TrimSpace(k)] = true
 			}
 		}
-		return streams(a.track(), wanted, keyByType), nil
+		tr := a.track()
+		if tr == nil {
+			return nil, errRouteNotFound() // no streams: 404, not an empty set
+		}
+		return streams(tr, wanted, keyByType), nil
 	})
 }
 

@@ -152,7 +152,7 @@ func TestScopes(t *testing.T) {
 						t.Errorf("activity %d%s: %d, want %d: %s", c.id, suffix, resp.StatusCode, c.status, body)
 					}
 					if resp.StatusCode == 404 {
-						wantFault(t, body, "Record Not Found", "Activity", "id", "not found")
+						wantFault(t, body, "Record Not Found", "Activity", "id", "invalid")
 					}
 				}
 			}
@@ -314,7 +314,7 @@ func TestDeletedActivity(t *testing.T) {
 	}
 	for _, p := range []string{"/activities/" + itoa(id), "/activities/" + itoa(id) + "/streams?keys=time"} {
 		resp, body := get(t, srv, p, tok, nil)
-		if resp.StatusCode != 404 || body != `{"message":"Record Not Found","errors":[{"resource":"Activity","field":"id","code":"not found"}]}` {
+		if resp.StatusCode != 404 || body != `{"message":"Record Not Found","errors":[{"resource":"Activity","field":"id","code":"invalid"}]}` {
 			t.Errorf("%s: %d %s", p, resp.StatusCode, body)
 		}
 	}
@@ -471,12 +471,21 @@ func TestStreams(t *testing.T) {
 		{"ride, everything", ride.id, all, []string{"latlng", "time", "distance", "altitude", "heartrate", "cadence", "watts", "velocity_smooth", "moving", "grade_smooth"}},
 		{"distance is always added", ride.id, "latlng", []string{"latlng", "distance"}},
 		{"yoga: no gps, series is time", yoga.id, all, []string{"time", "heartrate", "moving"}},
-		{"manual: no streams", manual, all, nil},
+		{"manual: no streams, 404", manual, all, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var keyed map[string]streamOut
-			resp, body := get(t, srv, "/activities/"+itoa(tc.id)+"/streams?key_by_type=true&keys="+tc.keys, tok, &keyed)
+			resp, body := get(t, srv, "/activities/"+itoa(tc.id)+"/streams?key_by_type=true&keys="+tc.keys, tok, nil)
+			if tc.want == nil {
+				if resp.StatusCode != 404 || body != `{"message":"Resource Not Found","errors":[]}` {
+					t.Fatalf("no streams: %d %s", resp.StatusCode, body)
+				}
+				return
+			}
+			if err := json.Unmarshal([]byte(body), &keyed); err != nil {
+				t.Fatal(err)
+			}
 			if resp.StatusCode != 200 {
 				t.Fatalf("%d %s", resp.StatusCode, body)
 			}

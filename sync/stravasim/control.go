@@ -251,12 +251,73 @@ type faultsJSON struct {
 	} `json:"fail_next"`
 	AppInactive     *bool `json:"app_inactive"`
 	AthleteCapacity *int  `json:"athlete_capacity"`
+	NotFound        *struct {
+		ID    int64      `json:"id"`
+		Count int        `json:"count"`
+		Until *time.Time `json:"until"` // RFC 3339
+	} `json:"not_found"`
+	UploadProcessingMS    *int    `json:"upload_processing_ms"`
+	DuplicateCreateEvents *bool   `json:"duplicate_create_events"`
+	AfterOrder            *string `json:"after_order"`    // "oldest_first" | "newest_first"
+	TieOrder              *string `json:"tie_order"`      // "by_id" | "unstable"
+	RefreshTokens         *string `json:"refresh_tokens"` // "rotate" | "keep"
 }
 
 func (s *Sim) ctlFaults(w http.ResponseWriter, r *http.Request) {
 	var req faultsJSON
 	if !decodeControl(w, r, &req) {
 		return
+	}
+	var order ListOrder
+	if req.AfterOrder != nil {
+		var err error
+		if order, err = ParseListOrder(*req.AfterOrder); err != nil {
+			ctlFail(w, http.StatusBadRequest, err)
+			return
+		}
+	}
+	tieOrder := TiesByID
+	if req.TieOrder != nil {
+		switch *req.TieOrder {
+		case "by_id":
+		case "unstable":
+			tieOrder = TiesUnstable
+		default:
+			ctlFail(w, http.StatusBadRequest, fmt.Errorf("tie_order %q: by_id or unstable", *req.TieOrder))
+			return
+		}
+	}
+	rotation := RotateRefreshToken
+	if req.RefreshTokens != nil {
+		switch *req.RefreshTokens {
+		case "rotate":
+		case "keep":
+			rotation = KeepRefreshToken
+		default:
+			ctlFail(w, http.StatusBadRequest, fmt.Errorf("refresh_tokens %q: rotate or keep", *req.RefreshTokens))
+			return
+		}
+	}
+	if req.AfterOrder != nil {
+		s.SetAfterOrder(order)
+	}
+	if req.TieOrder != nil {
+		s.SetTieOrder(tieOrder)
+	}
+	if req.RefreshTokens != nil {
+		s.SetRefreshRotation(rotation)
+	}
+	if nf := req.NotFound; nf != nil {
+		s.NotFoundNext(nf.ID, nf.Count)
+		if nf.Until != nil {
+			s.NotFoundUntil(nf.ID, *nf.Until)
+		}
+	}
+	if req.UploadProcessingMS != nil {
+		s.SetUploadProcessing(time.Duration(*req.UploadProcessingMS) * time.Millisecond)
+	}
+	if req.DuplicateCreateEvents != nil {
+		s.SetDuplicateCreateEvents(*req.DuplicateCreateEvents)
 	}
 	if req.LatencyMS != nil {
 		s.SetLatency(time.Duration(*req.LatencyMS) * time.Millisecond)

@@ -32,25 +32,68 @@
 //     once (SetConsent: deny, or untick scopes). The redirect carries state,
 //     code and the granted scope; "read" is always granted. Scopes are
 //     comma-separated; anything else is 400 {"resource":"Authorize","field":"scope","code":"invalid"}.
-//   - Codes are single use and expire (Config.CodeTTL). Every refresh returns
-//     a new refresh token and the old one is rejected with 400
+//   - Codes are single use and expire (Config.CodeTTL). A refresh returns a
+//     new refresh token (Config.RefreshTokens = RotateRefreshToken, default)
+//     or the same one (KeepRefreshToken): Strava's authentication docs say
+//     the refresh token may change and only the most recent one works, and
+//     the `strava` npm package's docs report both. Once a new one is
+//     returned the old one is rejected with 400
 //     {"resource":"RefreshToken","field":"refresh_token","code":"invalid"}; the
 //     access token stays the same while it has more than an hour left.
+//   - A wrong client id or secret at POST /oauth/token is 401
+//     {"message":"Authorization Error","errors":[{"resource":"Application","field":"","code":"invalid"}]}
+//     (as reported on Strava's developer community hub).
+//   - POST /oauth/deauthorize with an expired or unknown access token is
+//     401 and revokes nothing.
+//   - At the application's athlete capacity (Config.AthleteCapacity) the
+//     authorize page itself shows "Limit of connected athletes exceeded"
+//     (403, text/html) and never redirects back, as Strava does.
 //   - Bearer errors are 401 {"message":"Authorization Error",…"field":"access_token","code":"invalid"};
 //     activity endpoints without activity:read[_all] are 401 with
 //     {"resource":"AccessToken","field":"activity:read_permission","code":"missing"}.
 //     Private activities need activity:read_all; otherwise, deleted or not
-//     owned, they are 404 {"message":"Record Not Found",…}.
-//   - Activities are listed newest first, but oldest first when only `after` is given.
+//     owned, they are 404 {"message":"Record Not Found","errors":[{"resource":"Activity","field":"id","code":"invalid"}]}.
+//   - Activities are listed newest first. The order when only `after` is
+//     given is not documented (stravalib#21 asks for oldest first; clients
+//     report both): Config.AfterOrder = OldestFirst (default) | NewestFirst,
+//     SetAfterOrder, or {"after_order"} on /_sim/faults.
+//   - An `after` later than now is 400
+//     {"resource":"Activity","field":"after","code":"future"}. Activities
+//     may start in the future or before 1970 (devices with wrong clocks, GPS
+//     week-number rollovers, manual entries): CreateActivity takes any date.
+//   - Start times tie: hidden start times, and a ride uploaded by a watch and
+//     a bike computer, put several activities in one second. The generated
+//     history has ~2 % ties and one at every 200-activity boundary of the
+//     full newest-first listing (every fifth a tie of three), so a moving
+//     `before` cursor loses activities; Config.NoTies turns them off. The
+//     order within a second is not documented (and Strava's feeds reorder
+//     between requests, javastravav3api#18): Config.TieOrder = TiesByID
+//     (default) | TiesUnstable (a new order on every request), SetTieOrder,
+//     {"tie_order":"by_id|unstable"} on /_sim/faults.
 //   - Streams always include the series-type stream (distance, or time).
+//     Manual activities, and indoor ones without any sensor, have none:
+//     404 {"message":"Resource Not Found","errors":[]}, not an empty set
+//     (rStrava#72 and #105, connectstats#54, elevate#64).
+//   - Transient 404s: right after an upload Strava answers 404 on
+//     GET /activities/{id} for a while although the create event was sent
+//     (the upload is still processed; open-wearables and strava-offline
+//     retry). Config.UploadProcessing / SetUploadProcessing makes every new
+//     activity 404 (activity and streams) for that long by Config.Now;
+//     NotFoundNext(id, n) answers the next n requests for an activity 404,
+//     NotFoundUntil(id, t) until t; {"not_found":{"id","count","until"}} on /_sim/faults.
 //   - Every API response carries X-RateLimit-Limit/-Usage and
 //     X-ReadRateLimit-Limit/-Usage ("15min,daily"); windows reset at
 //     :00/:15/:30/:45 and 00:00 UTC by Config.Now; over a limit → 429.
 //   - Push subscription creation does the validation GET (hub.mode,
 //     hub.challenge, hub.verify_token; 2 s) and answers 201 with the
 //     subscription; one per application ("already exists").
-//   - Events are POSTed in order by one goroutine, up to three attempts,
-//     each failing without a 200 within 2 s. Without activity:read_all no
+//   - Events are POSTed in order by one goroutine, up to three attempts
+//     (Strava's webhook docs: retried up to a total of three times),
+//     each failing without a 200 within 2 s (Config.DeliveryTimeout); the
+//     attempts are Config.DeliveryRetryDelay apart (Strava: minutes).
+//     Config.DuplicateCreateEvents / SetDuplicateCreateEvents /
+//     {"duplicate_create_events"} delivers every create event twice, as
+//     Strava sometimes does. Without activity:read_all no
 //     event about a private activity is sent; privacy changes then arrive
 //     as delete/create. Description changes send no event.
 //
@@ -68,7 +111,10 @@
 //	PUT    /_sim/consent                {"deny": bool, "refuse": ["activity:read_all", …]} → 204
 //	PUT    /_sim/authorizing-athlete    {"id","firstname","lastname"} → 204
 //	PUT    /_sim/faults                 {"latency_ms","fail_next":{"count","status","path"},
-//	                                      "app_inactive","athlete_capacity"} (fields optional) → 204
+//	                                      "app_inactive","athlete_capacity",
+//	                                      "not_found":{"id","count","until"},"upload_processing_ms",
+//	                                      "duplicate_create_events","after_order":"oldest_first|newest_first","tie_order":"by_id|unstable",
+//	                                      "refresh_tokens":"rotate|keep"} (fields optional) → 204
 //	POST   /_sim/expire-tokens          → 204
 //	GET    /_sim/rate-limits            {"limits":{…},"usage":{…}}
 //	PUT    /_sim/rate-limits            {"limits":{"overall_15min","overall_daily","read_15min","read_daily"},"usage":{…}} → 204

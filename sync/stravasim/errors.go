@@ -44,7 +44,7 @@ func errMissingActivityRead() *apiError {
 }
 
 func errNotFound(resource string) *apiError {
-	return newAPIError(http.StatusNotFound, "Record Not Found", resource, "id", "not found")
+	return newAPIError(http.StatusNotFound, "Record Not Found", resource, "id", "invalid")
 }
 
 func errBadRequest(resource, field, code string) *apiError {
@@ -61,10 +61,9 @@ func errAppInactive() *apiError {
 	return newAPIError(http.StatusForbidden, "Forbidden", "Application", "Status", "Inactive")
 }
 
-// errAthleteLimit is answered at token exchange when the application already
-// has as many connected athletes as its capacity allows.
-func errAthleteLimit() *apiError {
-	return newAPIError(http.StatusForbidden, "Limit of connected athletes exceeded", "Athlete", "", "limit exceeded")
+// errClientInvalid: a wrong client secret (or id) at the token endpoint.
+func errClientInvalid() *apiError {
+	return newAPIError(http.StatusUnauthorized, "Authorization Error", "Application", "", "invalid")
 }
 
 func errInjected(status int) *apiError {

@@ -220,6 +220,10 @@ func (s *Sim) generateHistoryLocked(ath *athlete, n int) {
 	}
 	s.nextID = base + int64(n+maxLateLag+1)*idStride
 	slices.SortFunc(acts, activityLess)
+	if !s.cfg.NoTies {
+		addTies(acts, activityRNG(s.cfg.Seed, ath.id, -2))
+		slices.SortFunc(acts, activityLess)
+	}
 	ath.all = append(ath.all, acts...)
 	slices.SortFunc(ath.all, activityLess)
 	for _, a := range acts {
@@ -229,6 +233,31 @@ func (s *Sim) generateHistoryLocked(ath *athlete, n int) {
 		}
 	}
 	slices.SortFunc(ath.public, activityLess)
+}
+
+// tiePage is the page size at whose boundaries the generated history has ties.
+const tiePage = 200
+
+// addTies gives activities (sorted by start, oldest first) the start second
+// of a neighbour: about 2 % at random (two devices uploading one ride, hidden
+// start times), and at every tiePage boundary of the newest-first listing
+// the first activity of the next page starts in the same second as the last
+// of the page before (every fifth boundary a tie of three). The order stays
+// sorted once re-sorted by (start, id).
+func addTies(acts []*activity, rng *rand.Rand) {
+	n := len(acts)
+	for i := 1; i < n; i++ {
+		if rng.IntN(50) == 0 {
+			acts[i-1].start = acts[i].start
+		}
+	}
+	for k := 1; k*tiePage < n; k++ {
+		newer := acts[n-k*tiePage] // desc index k*tiePage-1: last of page k
+		acts[n-1-k*tiePage].start = newer.start
+		if k%5 == 0 && n-2-k*tiePage >= 0 {
+			acts[n-2-k*tiePage].start = newer.start
+		}
+	}
 }
 
 // randomPlan decides sport, place, name, duration and flags of a generated activity.

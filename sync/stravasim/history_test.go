@@ -237,7 +237,7 @@ func FuzzListQuery(f *testing.F) {
 			}
 			return
 		}
-		out := page(list, lq.before, lq.after, lq.page, lq.perPage)
+		out := page(list, lq.before, lq.after, lq.page, lq.perPage, OldestFirst, nil)
 		if len(out) > lq.perPage || lq.perPage > maxPerPage {
 			t.Fatalf("%d items for per_page %d", len(out), lq.perPage)
 		}
@@ -250,32 +250,64 @@ func FuzzListQuery(f *testing.F) {
 	})
 }
 
-// The simulator supports the import target: 20,000 activities in ≤ 102 requests.
-func TestImportRequestBudget(t *testing.T) {
+// The generated history has a tie at every 200-activity boundary of the
+// full listing: a moving `before` cursor loses activities, fixed bounds
+// with page= see all 20,000 in ceil(20000/200)+1 requests.
+func TestHistoryTiesAtPageBoundaries(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates 20,000 activities")
 	}
 	srv := start(t, Config{Activities: 20000, Seed: 1, RateLimits: Limits{Read15: 1000, Overall15: 1000}})
 	tok := login(t, srv, "activity:read_all").AccessToken
-	srv.Sim.ResetRequestCounts()
-	seen := map[int64]bool{}
-	before := ""
-	for {
-		var items []listItem
-		resp, body := get(t, srv, "/athlete/activities?per_page=200"+before, tok, &items)
-		if resp.StatusCode != 200 {
-			t.Fatalf("%d %s", resp.StatusCode, body)
+	walk := func(query func(last []listItem, page int) string) (map[int64]bool, int) {
+		srv.Sim.ResetRequestCounts()
+		seen := map[int64]bool{}
+		var last []listItem
+		for p := 1; ; p++ {
+			var items []listItem
+			resp, body := get(t, srv, "/athlete/activities?per_page=200"+query(last, p), tok, &items)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%d %s", resp.StatusCode, body)
+			}
+			if len(items) == 0 {
+				return seen, srv.Sim.RequestCount()
+			}
+			if p > 1 && items[0].StartDate.Equal(last[len(last)-1].StartDate) {
+				seen[-int64(p)] = true // a tie straddles this boundary (negative keys count them)
+			}
+			for _, it := range items {
+				seen[it.ID] = true
+			}
+			last = items
 		}
-		if len(items) == 0 {
-			break
-		}
-		for _, it := range items {
-			seen[it.ID] = true
-		}
-		before = fmt.Sprintf("&before=%d", items[len(items)-1].StartDate.Unix())
 	}
-	if len(seen) != 20000 || srv.Sim.RequestCount() > 102 {
-		t.Errorf("imported %d activities in %d requests", len(seen), srv.Sim.RequestCount())
+	paged, n := walk(func(_ []listItem, p int) string { return fmt.Sprintf("&before=%d&page=%d", time.Now().Unix()+86400, p) })
+	ids, ties := 0, 0
+	for id := range paged {
+		if id < 0 {
+			ties++
+		} else {
+			ids++
+		}
+	}
+	if ids != 20000 || n != 101 || ties != 99 {
+		t.Errorf("page=: %d activities in %d requests, %d boundaries with a tie; want 20000, 101, 99", ids, n, ties)
+	}
+	// With an unstable order within a second, page= alone loses some too.
+	srv.Sim.SetTieOrder(TiesUnstable)
+	unstable, _ := walk(func(_ []listItem, p int) string { return fmt.Sprintf("&before=%d&page=%d", time.Now().Unix()+86400, p) })
+	srv.Sim.SetTieOrder(TiesByID)
+	if n := len(unstable) - ties; n >= 20000 {
+		t.Errorf("page= with unstable tie order saw all %d activities", n)
+	}
+	cursor, _ := walk(func(last []listItem, _ int) string {
+		if last == nil {
+			return ""
+		}
+		return fmt.Sprintf("&before=%d", last[len(last)-1].StartDate.Unix())
+	})
+	if len(cursor) >= 20000 {
+		t.Errorf("a moving before cursor saw all %d activities: the history has no boundary ties", len(cursor))
 	}
 }
 
@@ -291,7 +323,7 @@ func BenchmarkListPage(b *testing.B) {
 	list := sim.athletes[sim.cfg.AthleteID].all
 	before := list[len(list)/2].start.Unix()
 	for b.Loop() {
-		for _, a := range page(list, &before, nil, 1, 200) {
+		for _, a := range page(list, &before, nil, 1, 200, OldestFirst, nil) {
 			_ = a.summaryJSON()
 		}
 	}

@@ -1,6 +1,7 @@
 package stravasim
 
 import (
+	"math/rand/v2"
 	"slices"
 	"time"
 )
@@ -129,8 +130,10 @@ func setPrivate(ath *athlete, a *activity, private bool) {
 
 // page returns the activities of list whose start is after `after` and before
 // `before` (epoch seconds; nil = unbounded), page by page. Like Strava, the
-// result is newest first, except oldest first when only `after` is given.
-func page(list []*activity, before, after *int64, pageNo, perPage int) []*activity {
+// result is newest first, except in afterOrder when only `after` is given.
+// With shuffle, activities of one second come in an order drawn from it for
+// this request (Config.TieOrder = TiesUnstable) instead of by id.
+func page(list []*activity, before, after *int64, pageNo, perPage int, afterOrder ListOrder, shuffle *rand.Rand) []*activity {
 	lo, hi := 0, len(list)
 	if after != nil {
 		lo, _ = slices.BinarySearchFunc(list, *after, func(a *activity, t int64) int {
@@ -157,12 +160,35 @@ func page(list []*activity, before, after *int64, pageNo, perPage int) []*activi
 		return nil
 	}
 	count := min(perPage, n-offset)
-	out := make([]*activity, 0, count)
-	if after != nil && before == nil {
-		return append(out, list[lo+offset:lo+offset+count]...)
+	at := func(i int) *activity { return list[hi-1-i] } // newest first
+	if after != nil && before == nil && afterOrder == OldestFirst {
+		at = func(i int) *activity { return list[lo+i] }
 	}
-	for i := hi - 1 - offset; i > hi-1-offset-count; i-- {
-		out = append(out, list[i])
+	// The window, widened to whole seconds at both ends so ties can be
+	// reordered across its edges.
+	start, end := offset, offset+count
+	if shuffle != nil {
+		for start > 0 && at(start-1).start.Equal(at(offset).start) {
+			start--
+		}
+		for end < n && at(end).start.Equal(at(offset+count-1).start) {
+			end++
+		}
 	}
-	return out
+	seg := make([]*activity, 0, end-start)
+	for i := start; i < end; i++ {
+		seg = append(seg, at(i))
+	}
+	if shuffle != nil {
+		for i := 0; i < len(seg); {
+			j := i + 1
+			for j < len(seg) && seg[j].start.Equal(seg[i].start) {
+				j++
+			}
+			tie := seg[i:j]
+			shuffle.Shuffle(len(tie), func(a, b int) { tie[a], tie[b] = tie[b], tie[a] })
+			i = j
+		}
+	}
+	return seg[offset-start : offset-start+count]
 }

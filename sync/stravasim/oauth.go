@@ -182,6 +182,15 @@ func (s *Sim) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	consent := s.consent
 	athleteID := s.authorizing
+	_, connected := s.grants[athleteID]
+	if !connected && s.capacity > 0 && len(s.grants) >= s.capacity {
+		s.mu.Unlock()
+		// Strava shows this on its own page and never redirects back.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(athleteLimitPage))
+		return
+	}
 	var params string
 	if consent.Deny {
 		params = "state=" + state + "&error=access_denied"
@@ -199,6 +208,12 @@ func (s *Sim) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, redirect+sep+params, http.StatusFound)
 }
+
+// athleteLimitPage is the authorize page Strava shows when the application
+// has as many connected athletes as its capacity allows.
+const athleteLimitPage = `<!DOCTYPE html><html><head><title>Strava</title></head><body>` +
+	`<h1>Limit of connected athletes exceeded</h1>` +
+	`<p>This application has reached its limit of connected athletes.</p></body></html>`
 
 func (s *Sim) validClientID(id string) bool {
 	return subtle.ConstantTimeCompare([]byte(id), []byte(s.cfg.ClientID)) == 1
@@ -239,9 +254,16 @@ type tokenResponse struct {
 	Athlete      *summaryAthleteJSON `json:"athlete,omitempty"`
 }
 
-// handleToken is POST /oauth/token: authorization_code and refresh_token grants.
+// handleToken is POST /oauth/token: authorization_code and refresh_token
+// grants. Wrong application credentials are 401 here (Strava's
+// {"resource":"Application","field":"","code":"invalid"}).
 func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
-	if !s.clientForm(w, r, "Application") {
+	if err := parseForm(w, r); err != nil {
+		writeError(w, errBadRequest("Application", "", "invalid"))
+		return
+	}
+	if s.checkClient(r.Form) != nil {
+		writeError(w, errClientInvalid())
 		return
 	}
 	var resp *tokenResponse
@@ -278,9 +300,6 @@ func (s *Sim) exchangeCode(code string) (*tokenResponse, *apiError) {
 		return nil, errBadRequest("AuthorizationCode", "code", "invalid")
 	}
 	g, connected := s.grants[c.athleteID]
-	if !connected && s.capacity > 0 && len(s.grants) >= s.capacity {
-		return nil, errAthleteLimit()
-	}
 	if !connected {
 		g = &grant{athleteID: c.athleteID}
 		s.grants[c.athleteID] = g
@@ -300,7 +319,9 @@ func (s *Sim) refreshGrant(token string) (*tokenResponse, *apiError) {
 	if !ok || token == "" {
 		return nil, errBadRequest("RefreshToken", "refresh_token", "invalid")
 	}
-	s.rotateRefreshLocked(g)
+	if s.behaviour.refresh == RotateRefreshToken {
+		s.rotateRefreshLocked(g)
+	}
 	// Strava hands out the current access token again while it has more
 	// than an hour left; otherwise a new one.
 	at := g.latest

@@ -140,9 +140,9 @@ func TestTokenExchange(t *testing.T) {
 		{"expired code again", form(expired, nil), 400, []string{"Bad Request", "AuthorizationCode", "code", "invalid"}},
 		{"unknown code", form("0123456789", nil), 400, []string{"Bad Request", "AuthorizationCode", "code", "invalid"}},
 		{"empty code", form("", nil), 400, []string{"Bad Request", "AuthorizationCode", "code", "invalid"}},
-		{"wrong secret", form(newCode(), func(v url.Values) { v.Set("client_secret", "nope") }), 400, []string{"Bad Request", "Application", "client_secret", "invalid"}},
-		{"missing secret", form(newCode(), func(v url.Values) { v.Del("client_secret") }), 400, []string{"Bad Request", "Application", "client_secret", "invalid"}},
-		{"wrong client_id", form(newCode(), func(v url.Values) { v.Set("client_id", "1") }), 400, []string{"Bad Request", "Application", "client_id", "invalid"}},
+		{"wrong secret", form(newCode(), func(v url.Values) { v.Set("client_secret", "nope") }), 401, []string{"Authorization Error", "Application", "", "invalid"}},
+		{"missing secret", form(newCode(), func(v url.Values) { v.Del("client_secret") }), 401, []string{"Authorization Error", "Application", "", "invalid"}},
+		{"wrong client_id", form(newCode(), func(v url.Values) { v.Set("client_id", "1") }), 401, []string{"Authorization Error", "Application", "", "invalid"}},
 		{"unknown grant type", form(newCode(), func(v url.Values) { v.Set("grant_type", "password") }), 400, []string{"Bad Request", "Application", "grant_type", "invalid"}},
 	}
 	for _, tc := range tests {
@@ -224,14 +224,12 @@ func TestAthleteCapacity(t *testing.T) {
 	login(t, srv, "activity:read_all") // the same athlete again is fine
 
 	srv.Sim.SetAuthorizingAthlete(777, "Ana", "Ñúñez")
-	_, q := authorize(t, srv, authParams("activity:read_all", ""))
-	status, body := postForm(t, srv.OAuthURL()+"/token", url.Values{
-		"client_id": {"12345"}, "client_secret": {"sim-client-secret"}, "code": {q.Get("code")}, "grant_type": {"authorization_code"},
-	}, nil)
-	if status != http.StatusForbidden {
-		t.Fatalf("status %d: %s", status, body)
+	// Strava shows the limit on its own authorize page: no redirect back.
+	resp, q := authorize(t, srv, authParams("activity:read_all", ""))
+	if resp.StatusCode != http.StatusForbidden || q != nil || resp.Header.Get("Location") != "" ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("authorize at capacity: %d %q %v", resp.StatusCode, resp.Header.Get("Location"), q)
 	}
-	wantFault(t, body, "Limit of connected athletes exceeded", "Athlete", "", "limit exceeded")
 
 	srv.Sim.SetAthleteCapacity(0)
 	tok := login(t, srv, "activity:read_all")
@@ -267,7 +265,7 @@ func TestOtherAthleteHasOwnHistory(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("foreign activity: %d", resp.StatusCode)
 	}
-	wantFault(t, body, "Record Not Found", "Activity", "id", "not found")
+	wantFault(t, body, "Record Not Found", "Activity", "id", "invalid")
 }
 
 func TestDeauthorize(t *testing.T) {

@@ -149,7 +149,7 @@ type track struct {
 
 // track samples the activity; nil for manual activities, which have no streams.
 func (a *activity) track() *track {
-	if a.manual {
+	if !a.hasStreams() {
 		return nil
 	}
 	n := max(minStreamPoints, min(maxStreamPoints, a.moving/secondsPerPoint))
@@ -325,4 +325,10 @@ func (tr *track) stats(sg segment) segStats {
 		st.elevDiff = round(tr.alt[sg.end]-tr.alt[sg.start], 1)
 	}
 	return st
+}
+
+// hasStreams: manual activities, and indoor ones recorded without any sensor
+// (no GPS, heart rate, power or cadence), have no streams on Strava.
+func (a *activity) hasStreams() bool {
+	return !a.manual && (a.gps || a.hasHR || a.watts || a.avgCadence > 0 || a.distance > 0)
 }

@@ -65,6 +65,36 @@ type Config struct {
 	// Default: the system's resolver and dialer.
 	CallbackDial func(ctx context.Context, network, addr string) (net.Conn, error)
 
+	// NoTies turns off the start-time ties of the generated history. By
+	// default the history has ties (several activities starting in the same
+	// second), and one tie straddles every 200-activity page boundary of the
+	// full newest-first listing (see the package doc).
+	NoTies bool
+
+	// AfterOrder is the listing order when only `after` is given, which
+	// Strava does not document (default OldestFirst).
+	AfterOrder ListOrder
+
+	// TieOrder is the order of activities starting in the same second,
+	// which Strava does not document: TiesByID (default) or TiesUnstable
+	// (a new order on every request).
+	TieOrder TieOrder
+
+	// UploadProcessing: for this long (by Now) after CreateActivity, GET
+	// /activities/{id} and its streams answer 404 while the activity is
+	// already listed and its create event sent (the upload is still being
+	// processed). 0: readable at once. SetUploadProcessing changes it.
+	UploadProcessing time.Duration
+
+	// DuplicateCreateEvents: every create event is delivered twice (two
+	// deliveries of the same event). SetDuplicateCreateEvents changes it.
+	DuplicateCreateEvents bool
+
+	// RefreshTokens: whether a refresh returns a new refresh token
+	// (RotateRefreshToken, the default; the old one is then dead) or the
+	// same one (KeepRefreshToken).
+	RefreshTokens RefreshRotation
+
 	Logger *slog.Logger // default: discard
 
 	Addr string // listen address for Start; default "127.0.0.1:0"
@@ -158,6 +188,8 @@ type Sim struct {
 	subCreating bool
 	nextSubID   int64
 	faults      faultState
+	behaviour   behaviour
+	notFound    map[int64]notFoundRule // transient 404s of GET /activities/{id}[/streams]
 	rl          rateLimiter
 	counts      map[string]int
 	apiCount    int
@@ -203,6 +235,11 @@ func New(cfg Config) *Sim {
 		rl:         rateLimiter{limits: cfg.RateLimits},
 		counts:     make(map[string]int),
 		changed:    make(chan struct{}),
+		notFound:   make(map[int64]notFoundRule),
+		behaviour: behaviour{
+			afterOrder: cfg.AfterOrder, tieOrder: cfg.TieOrder, uploadProcessing: cfg.UploadProcessing,
+			duplicateCreates: cfg.DuplicateCreateEvents, refresh: cfg.RefreshTokens,
+		},
 	}
 	if id, err := strconv.ParseInt(cfg.ClientID, 10, 64); err == nil {
 		s.appID = id

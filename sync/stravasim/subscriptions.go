@@ -229,9 +229,15 @@ func (s *Sim) enqueueLocked(ev Event) {
 	if ev.Updates == nil {
 		ev.Updates = map[string]string{}
 	}
-	d := &delivery{event: ev, url: s.sub.callbackURL}
-	s.deliveries = append(s.deliveries, d)
-	s.queue = append(s.queue, d)
+	copies := 1
+	if ev.AspectType == "create" && s.behaviour.duplicateCreates {
+		copies = 2 // Strava may deliver the same create event twice
+	}
+	for range copies {
+		d := &delivery{event: ev, url: s.sub.callbackURL}
+		s.deliveries = append(s.deliveries, d)
+		s.queue = append(s.queue, d)
+	}
 	s.notifyLocked()
 	if !s.delivering {
 		s.delivering = true

@@ -64,23 +64,12 @@ func (e Event) Deauthorization() bool {
 		strings.EqualFold(strings.TrimSpace(e.Updates["authorized"]), "false")
 }
 
-// queued is the event as the store keeps it, with the body as received.
-func (e Event) queued(raw []byte) store.QueuedEvent {
+// queued is the event as the store's queue takes it: the parsed fields,
+// never the body.
+func (e Event) queued() store.QueuedEvent {
 	return store.QueuedEvent{
 		ObjectType: e.ObjectType, ObjectID: e.ObjectID, AspectType: e.AspectType, Updates: e.Updates,
-		OwnerID: e.OwnerID, SubscriptionID: e.SubscriptionID, EventTime: e.EventTime, Raw: raw,
-	}
-}
-
-// eventFromQueue is the inverse of queued.
-func eventFromQueue(q store.QueuedEvent) Event {
-	u := q.Updates
-	if u == nil {
-		u = map[string]string{}
-	}
-	return Event{
-		ObjectType: q.ObjectType, ObjectID: q.ObjectID, AspectType: q.AspectType, Updates: u,
-		OwnerID: q.OwnerID, SubscriptionID: q.SubscriptionID, EventTime: q.EventTime,
+		OwnerID: e.OwnerID, SubscriptionID: e.SubscriptionID, EventTime: e.EventTime, Deauthorize: e.Deauthorization(),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,8 @@ const (
 	WebhookPath = "/api/v1/strava/webhook"
 	// MaxEventBody is the largest event body accepted (413 beyond).
 	MaxEventBody = 64 << 10
+	// QueueFullRetryAfter is the Retry-After of a 503 "queue full".
+	QueueFullRetryAfter = time.Minute
 	// maxChallenge bounds the hub.challenge echoed back.
 	maxChallenge = 1024
 )
@@ -256,7 +259,15 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, ackBody{Status: "ignored", Reason: reason})
 		return
 	}
-	seq, dup, err := h.cfg.Store.EnqueueEvent(ev.queued(body))
+	seq, dup, err := h.cfg.Store.EnqueueEvent(ev.queued())
+	if errors.Is(err, store.ErrQueueFull) {
+		// Not acknowledged: Strava delivers it again later, by when the
+		// worker has made room. Never a silent drop.
+		h.log.Warn("webhook event refused: queue full", "object_type", ev.ObjectType, "object_id", ev.ObjectID)
+		w.Header().Set("Retry-After", strconv.Itoa(int(QueueFullRetryAfter/time.Second)))
+		writeError(w, http.StatusServiceUnavailable, "event queue full, try again later")
+		return
+	}
 	if err != nil {
 		// Not acknowledged: Strava retries.
 		h.log.Error("webhook event not queued", "err", err, "object_type", ev.ObjectType, "object_id", ev.ObjectID)

@@ -96,6 +96,8 @@ type env struct {
 	subs    *Subscriptions
 	cancel  context.CancelFunc
 	done    chan struct{}
+	// storeOpts are the options the store is opened with.
+	storeOpts store.Options
 }
 
 type applied struct {
@@ -104,14 +106,19 @@ type applied struct {
 }
 
 type envOptions struct {
-	simConfig   stravasim.Config
-	clientRetry strava.RetryPolicy
-	clientClock func() time.Time
-	worker      WorkerConfig
-	noWorker    bool                            // the worker is not started
-	noSubscribe bool                            // no subscription is created
-	wrap        func(http.Handler) http.Handler // around the public handler
-	wrapFetcher func(ActivityFetcher) ActivityFetcher
+	simConfig    stravasim.Config
+	clientRetry  strava.RetryPolicy
+	clientClock  func() time.Time
+	worker       WorkerConfig
+	noWorker     bool // the worker is not started
+	noSubscribe  bool // no subscription is created
+	handlerClock func() time.Time
+	wrap         func(http.Handler) http.Handler // around the public handler
+	wrapFetcher  func(ActivityFetcher) ActivityFetcher
+	// clock, when set, is the one clock of the simulator, the client, the
+	// store, the handler and the worker.
+	clock *fakeClock
+	store store.Options
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -124,6 +131,10 @@ func newEnv(t testing.TB, o envOptions) *env {
 		cfg.Seed = 7
 	}
 	cfg.ClientID, cfg.ClientSecret = testClientID, testClientSecret
+	if o.clock != nil {
+		cfg.Now, o.clientClock, o.handlerClock = o.clock.Now, o.clock.Now, o.clock.Now
+		o.worker.Now, o.worker.After, o.store.Now = o.clock.Now, o.clock.After, o.clock.Now
+	}
 	if cfg.DeliveryRetryDelay == 0 {
 		cfg.DeliveryRetryDelay = 50 * time.Millisecond
 	}
@@ -134,7 +145,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	t.Cleanup(sim.Close)
 
 	e := &env{
-		t: t, sim: sim, auth: &tokenAuth{}, logs: &logBuffer{},
+		t: t, sim: sim, storeOpts: o.store, auth: &tokenAuth{}, logs: &logBuffer{},
 		applied: make(chan applied, 1024), deauth: make(chan int64, 8), paused: make(chan error, 8),
 	}
 	e.auth.set(login(t, sim, "read,activity:read_all"))
@@ -166,6 +177,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 		return nil
 	}
 	wc.OnPaused = func(err error) { e.paused <- err }
+	if wc.Access == nil {
+		wc.Access = AccessCheckFunc(e.accessRevoked)
+	}
 	var fetcher ActivityFetcher = e.client
 	if o.wrapFetcher != nil {
 		fetcher = o.wrapFetcher(fetcher)
@@ -204,7 +218,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 func (e *env) callbackURL() string { return e.srv.URL + WebhookPath }
 
 func (e *env) openStore() {
-	st, err := store.Open(e.dbPath, store.Options{Logger: e.logger})
+	opts := e.storeOpts
+	opts.Logger = e.logger
+	st, err := store.Open(e.dbPath, opts)
 	if err != nil {
 		e.t.Fatalf("store.Open: %v", err)
 	}
@@ -361,3 +377,102 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 
 // routeActivity is the simulator's request counter key for GET /activities/{id}.
 const routeActivity = "GET /api/v3/activities/{id}"
+
+// accessRevoked is the app's check: Strava refuses the token with 401.
+func (e *env) accessRevoked(ctx context.Context) (bool, error) {
+	_, err := e.client.Athlete(ctx)
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.Is(err, strava.ErrUnauthorized):
+		return true, nil
+	}
+	return false, err
+}
+
+// fakeClock is one manual clock for the simulator, the client, the store
+// and the worker (Now and After): the retry schedule and the rate-limit
+// windows pass without waiting.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []clockWaiter
+}
+
+type clockWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newFakeClock(start time.Time) *fakeClock { return &fakeClock{now: start} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, clockWaiter{at: c.now.Add(d), ch: ch})
+	return ch
+}
+
+// Advance moves the clock and fires the waiters that are due.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.at.After(c.now) {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- c.now
+	}
+	c.waiters = kept
+}
+
+// next is the earliest waiter's time (zero when none waits).
+func (c *fakeClock) next() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var at time.Time
+	for _, w := range c.waiters {
+		if at.IsZero() || w.at.Before(at) {
+			at = w.at
+		}
+	}
+	return at
+}
+
+// advanceUntil runs the fake clock forward, one waiting worker timer at a
+// time, until cond holds; it fails after limit of clock time or waitLong of
+// real time.
+func (e *env) advanceUntil(c *fakeClock, limit time.Duration, what string, cond func() bool) {
+	e.t.Helper()
+	end, deadline := c.Now().Add(limit), time.Now().Add(waitLong)
+	for !cond() {
+		if time.Now().After(deadline) || c.Now().After(end) {
+			pending, _ := e.st.PendingEvents(3)
+			e.t.Fatalf("clock at +%s (%s): still waiting for %s; worker %+v; pending %+v", limit-end.Sub(c.Now()), c.Now().UTC(), what, e.worker.Status(), pending)
+		}
+		// Advance only while the worker waits on the clock (idle or
+		// waiting for its budget), to its next timer.
+		if st := e.worker.Status().State; st != StateIdle && st != StateRateLimited {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		if at := c.next(); !at.IsZero() {
+			c.Advance(max(at.Sub(c.Now()), 0))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

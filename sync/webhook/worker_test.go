@@ -24,7 +24,7 @@ func (e *env) storeSimActivity(id int64) {
 	if err != nil {
 		e.t.Fatalf("Activity(%d): %v", id, err)
 	}
-	rec := detailRecord(a, time.Now())
+	rec := detailRecord(a, time.Now().Add(-time.Hour)) // fetched a while ago
 	if _, err := e.st.UpsertDetail(rec); err != nil {
 		e.t.Fatalf("UpsertDetail: %v", err)
 	}
@@ -45,7 +45,8 @@ func (e *env) stored(id int64) (store.Activity, bool) {
 // TestEndToEnd: activity create, update (title, type, privacy), delete and
 // the athlete's deauthorization, delivered by the simulator over HTTP.
 func TestEndToEnd(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	clock := newFakeClock(time.Now())
+	e := newEnv(t, envOptions{clock: clock})
 	sim := e.sim.Sim
 
 	// create → fetched and stored with its detail.
@@ -67,7 +68,8 @@ func TestEndToEnd(t *testing.T) {
 	if err := sim.UpdateActivity(id, stravasim.ActivityUpdate{Name: &name, SportType: &sport}); err != nil {
 		t.Fatal(err)
 	}
-	a = e.waitAppliedFor(id, waitLong)
+	// (fetched moments ago: asked again after MinRefetch)
+	a = e.advanceToApplied(clock, id)
 	if a.ev.AspectType != AspectUpdate || a.ev.Updates["title"] != name || a.res.Outcome != OutcomeUpdated {
 		t.Fatalf("update: %+v %+v", a.ev, a.res)
 	}
@@ -80,7 +82,7 @@ func TestEndToEnd(t *testing.T) {
 	if err := sim.UpdateActivity(id, stravasim.ActivityUpdate{Private: &priv}); err != nil {
 		t.Fatal(err)
 	}
-	a = e.waitAppliedFor(id, waitLong)
+	a = e.advanceToApplied(clock, id)
 	if a.ev.Updates["private"] != "true" {
 		t.Errorf("privacy update event: %+v", a.ev)
 	}
@@ -88,20 +90,28 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("stored activity not private after the privacy update")
 	}
 
-	// delete → removed locally without an API call.
+	// delete → confirmed with Strava: 404 through the whole retry schedule,
+	// then removed locally.
 	sim.ResetRequestCounts()
 	if err := sim.DeleteActivity(id); err != nil {
 		t.Fatal(err)
 	}
-	a = e.waitAppliedFor(id, waitLong)
+	e.advanceUntil(clock, 2*time.Hour, "delete applied", func() bool {
+		select {
+		case a = <-e.applied:
+			return true
+		default:
+			return false
+		}
+	})
 	if a.ev.AspectType != AspectDelete || a.res.Outcome != OutcomeRemoved {
 		t.Fatalf("delete: %+v %+v", a.ev, a.res)
 	}
 	if _, ok := e.stored(id); ok {
 		t.Error("activity still stored after delete")
 	}
-	if n := sim.RequestCount(); n != 0 {
-		t.Errorf("delete made %d API calls, want 0", n)
+	if n, want := sim.RequestCounts()[routeActivity], len(DefaultNotFoundSchedule())+1; n != want {
+		t.Errorf("delete made %d GETs, want %d (one per step of the schedule)", n, want)
 	}
 
 	// deauthorization → hook called, event completed, local data stays.
@@ -134,26 +144,6 @@ func TestEndToEnd(t *testing.T) {
 		if !d.Delivered || len(d.Attempts) != 1 {
 			t.Errorf("delivery %+v: want delivered at the first attempt", d)
 		}
-	}
-}
-
-// TestNotFoundRemoves: an update whose activity Strava no longer shows (404)
-// removes it locally.
-func TestNotFoundRemoves(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	id := e.sim.Sim.Activities(0, true)[0].ID
-	e.storeSimActivity(id)
-	e.sim.Sim.FailNext(1, http.StatusNotFound, "/api/v3/activities/")
-	name := "renamed"
-	if err := e.sim.Sim.UpdateActivity(id, stravasim.ActivityUpdate{Name: &name}); err != nil {
-		t.Fatal(err)
-	}
-	a := e.waitAppliedFor(id, waitLong)
-	if a.res.Outcome != OutcomeRemoved || !strings.Contains(a.res.Detail, "not found on Strava") {
-		t.Errorf("result %+v", a.res)
-	}
-	if _, ok := e.stored(id); ok {
-		t.Error("still stored after 404")
 	}
 }
 
@@ -318,7 +308,7 @@ func TestPermanentErrorGivesUp(t *testing.T) {
 // TestUnauthorizedPauses: a rejected token pauses the worker with the event
 // kept; after a reconnect and Resume it is processed.
 func TestUnauthorizedPauses(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envOptions{worker: WorkerConfig{NotFoundSchedule: []time.Duration{}}})
 	e.sim.Sim.ExpireAllTokens()
 	id, err := e.sim.Sim.CreateActivity(stravasim.NewActivity{})
 	if err != nil {
@@ -338,20 +328,22 @@ func TestUnauthorizedPauses(t *testing.T) {
 	if d := e.worker.Status().Describe(); !strings.Contains(d, "paused") { // the app's health reason
 		t.Errorf("status while paused described as %q", d)
 	}
-	// New events are still acknowledged and queued while paused.
+	// New events are still acknowledged and queued while paused; one for the
+	// same activity merges into the pending one.
 	if err := e.sim.Sim.DeleteActivity(id); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, waitLong, "second event queued", func() bool { return e.depth() == 2 })
+	eventually(t, waitLong, "second event merged", func() bool {
+		st, err := e.st.QueueStats()
+		return err == nil && st.Received == 2 && st.Merged == 1 && st.Depth == 1
+	})
 
 	e.auth.set(login(t, e.sim, "read,activity:read_all"))
 	e.worker.Resume()
+	// Fetched after the delete: 404, then removed once the schedule is through.
 	a := e.waitAppliedFor(id, waitLong)
-	if a.res.Outcome != OutcomeRemoved { // fetched after the delete: 404 → removed
-		t.Errorf("first event after resume: %+v", a.res)
-	}
-	if a = e.waitAppliedFor(id, waitLong); a.ev.AspectType != AspectDelete {
-		t.Errorf("second event after resume: %+v", a.ev)
+	if a.res.Outcome != OutcomeRemoved || a.res.Events != 2 {
+		t.Errorf("after resume: %+v", a.res)
 	}
 	eventually(t, waitLong, "empty queue", func() bool { return e.depth() == 0 })
 }
@@ -405,7 +397,7 @@ func TestWorkerChecksOwner(t *testing.T) {
 	e := newEnv(t, envOptions{noSubscribe: true})
 	ev := e.event(ObjectActivity, AspectCreate, e.sim.Sim.Activities(0, true)[0].ID, nil)
 	ev.OwnerID++
-	if _, _, err := e.st.EnqueueEvent(ev.queued(mustJSON(t, ev))); err != nil {
+	if _, _, err := e.st.EnqueueEvent(ev.queued()); err != nil {
 		t.Fatal(err)
 	}
 	e.worker.Notify()
