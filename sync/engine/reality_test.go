@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/owtray/owtray/sync/engine"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/sync/stravasim"
 )
@@ -216,5 +217,34 @@ func TestStreams404IsNoStreamsCached(t *testing.T) {
 		if n := w.sim.RequestCounts()[route]; n != 1 {
 			t.Fatalf("call %d: %d streams requests, want 1", i, n)
 		}
+	}
+}
+
+// A checkpoint written by the moving-cursor import of earlier versions
+// resumes with the new paging, without losing or repeating activities.
+func TestResumesAMovingCursorCheckpoint(t *testing.T) {
+	w := newWorld(t, worldOptions{activities: 900})
+	acts := w.sim.Activities(0, true)
+	cursor := acts[399].StartDate // the old import stored 400 and stopped
+	if err := w.store.UpdateSyncState(func(s *store.SyncState) {
+		s.FullImport = store.FullImportState{InProgress: true, Before: cursor, Pages: 2, Seen: 400}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rep := w.sync(engine.Options{})
+	if rep.Mode != "import" || rep.Added < 900-400 {
+		t.Fatalf("report %+v", rep)
+	}
+	// The ties at the cursor's second are listed again, never skipped; the
+	// 400 newer ones were never stored here, so only the import of those
+	// below the cursor is expected.
+	for _, a := range acts[400:] {
+		if _, err := w.store.Get(a.ID); err != nil {
+			t.Fatalf("activity %d below the old cursor: %v", a.ID, err)
+		}
+	}
+	st, _ := w.store.SyncState()
+	if st.FullImport.InProgress {
+		t.Errorf("import not finished: %+v", st.FullImport)
 	}
 }

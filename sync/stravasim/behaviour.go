@@ -1,7 +1,6 @@
 package stravasim
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"time"
 )
@@ -20,17 +19,6 @@ func (o ListOrder) String() string {
 		return "newest_first"
 	}
 	return "oldest_first"
-}
-
-// ParseListOrder parses "oldest_first" or "newest_first".
-func ParseListOrder(s string) (ListOrder, error) {
-	switch s {
-	case "oldest_first":
-		return OldestFirst, nil
-	case "newest_first":
-		return NewestFirst, nil
-	}
-	return 0, fmt.Errorf("unknown listing order %q (oldest_first or newest_first)", s)
 }
 
 // RefreshRotation says what a refresh does to the refresh token.
@@ -69,11 +57,7 @@ type notFoundRule struct {
 }
 
 // SetTieOrder sets the order of activities within one second.
-func (s *Sim) SetTieOrder(o TieOrder) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.behaviour.tieOrder = o
-}
+func (s *Sim) SetTieOrder(o TieOrder) { setLocked(s, &s.behaviour.tieOrder, o) }
 
 // tieShuffleLocked returns the source of this request's order within ties,
 // or nil for the stable order.
@@ -86,33 +70,26 @@ func (s *Sim) tieShuffleLocked() *rand.Rand {
 }
 
 // SetAfterOrder sets the listing order when only `after` is given.
-func (s *Sim) SetAfterOrder(o ListOrder) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.behaviour.afterOrder = o
-}
+func (s *Sim) SetAfterOrder(o ListOrder) { setLocked(s, &s.behaviour.afterOrder, o) }
 
 // SetUploadProcessing sets how long new activities answer 404 after
 // CreateActivity (see Config.UploadProcessing).
 func (s *Sim) SetUploadProcessing(d time.Duration) {
+	setLocked(s, &s.behaviour.uploadProcessing, max(0, d))
+}
+
+// setLocked sets *field to v under the simulator's lock.
+func setLocked[T any](s *Sim, field *T, v T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.behaviour.uploadProcessing = max(0, d)
+	*field = v
 }
 
 // SetDuplicateCreateEvents switches the double delivery of create events.
-func (s *Sim) SetDuplicateCreateEvents(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.behaviour.duplicateCreates = on
-}
+func (s *Sim) SetDuplicateCreateEvents(on bool) { setLocked(s, &s.behaviour.duplicateCreates, on) }
 
 // SetRefreshRotation sets what a refresh does to the refresh token.
-func (s *Sim) SetRefreshRotation(r RefreshRotation) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.behaviour.refresh = r
-}
+func (s *Sim) SetRefreshRotation(r RefreshRotation) { setLocked(s, &s.behaviour.refresh, r) }
 
 // NotFoundNext makes the next n requests for activity id (GET
 // /activities/{id} and /activities/{id}/streams) answer 404 although the

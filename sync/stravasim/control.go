@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -268,35 +270,12 @@ func (s *Sim) ctlFaults(w http.ResponseWriter, r *http.Request) {
 	if !decodeControl(w, r, &req) {
 		return
 	}
-	var order ListOrder
-	if req.AfterOrder != nil {
-		var err error
-		if order, err = ParseListOrder(*req.AfterOrder); err != nil {
-			ctlFail(w, http.StatusBadRequest, err)
-			return
-		}
-	}
-	tieOrder := TiesByID
-	if req.TieOrder != nil {
-		switch *req.TieOrder {
-		case "by_id":
-		case "unstable":
-			tieOrder = TiesUnstable
-		default:
-			ctlFail(w, http.StatusBadRequest, fmt.Errorf("tie_order %q: by_id or unstable", *req.TieOrder))
-			return
-		}
-	}
-	rotation := RotateRefreshToken
-	if req.RefreshTokens != nil {
-		switch *req.RefreshTokens {
-		case "rotate":
-		case "keep":
-			rotation = KeepRefreshToken
-		default:
-			ctlFail(w, http.StatusBadRequest, fmt.Errorf("refresh_tokens %q: rotate or keep", *req.RefreshTokens))
-			return
-		}
+	order, err1 := choice(req.AfterOrder, "after_order", map[string]ListOrder{"oldest_first": OldestFirst, "newest_first": NewestFirst})
+	tieOrder, err2 := choice(req.TieOrder, "tie_order", map[string]TieOrder{"by_id": TiesByID, "unstable": TiesUnstable})
+	rotation, err3 := choice(req.RefreshTokens, "refresh_tokens", map[string]RefreshRotation{"rotate": RotateRefreshToken, "keep": KeepRefreshToken})
+	if err := errors.Join(err1, err2, err3); err != nil {
+		ctlFail(w, http.StatusBadRequest, err)
+		return
 	}
 	if req.AfterOrder != nil {
 		s.SetAfterOrder(order)
@@ -332,6 +311,23 @@ func (s *Sim) ctlFaults(w http.ResponseWriter, r *http.Request) {
 		s.SetAthleteCapacity(*req.AthleteCapacity)
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// choice looks up an optional named value; nil gives the zero value.
+func choice[T any](v *string, field string, choices map[string]T) (T, error) {
+	var zero T
+	if v == nil {
+		return zero, nil
+	}
+	if c, ok := choices[*v]; ok {
+		return c, nil
+	}
+	names := make([]string, 0, len(choices))
+	for n := range choices {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return zero, fmt.Errorf("%s %q: want one of %s", field, *v, strings.Join(names, ", "))
 }
 
 func (s *Sim) ctlExpireTokens(w http.ResponseWriter, _ *http.Request) {
