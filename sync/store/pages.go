@@ -60,9 +60,9 @@ type rawFile struct {
 	lostPages int
 	// fatal is a problem of the meta page that makes bbolt read outside
 	// the file (truncation, root or freelist out of range).
-	fatal     string
-	seen      map[uint64]bool
-	covered   map[uint64]bool // pages read as part of a tree, overflow included
+	fatal   string
+	seen    map[uint64]bool
+	covered map[uint64]bool // pages read as part of a tree, overflow included
 }
 
 // maxProblems bounds the list of problems kept for the message.

@@ -18,12 +18,12 @@ import (
 
 // RepairReport says what Repair copied and what it could not read.
 type RepairReport struct {
-	Kept, Lost               int // activities
-	Rebuilt                  int // of Kept: index rows rebuilt from Strava's JSON
+	Kept, Lost int // activities
+	Rebuilt    int // of Kept: index rows rebuilt from Strava's JSON
 	// Orphaned: of Kept, activities found on leaf pages whose branch page
 	// was lost (then the next sync reconciles with Strava, which settles
 	// whether such a copy is current or was deleted meanwhile).
-	Orphaned int
+	Orphaned                 int
 	StreamsKept, StreamsLost int
 	EventsKept, EventsLost   int
 	CheckpointKept           bool // the sync state was readable
