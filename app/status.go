@@ -32,6 +32,8 @@ type Status struct {
 	RateLimit      string                   `json:"rate_limit"`
 	RateLimits     strava.RateLimitSnapshot `json:"rate_limits"`
 	DataDir        string                   `json:"data_dir"`
+	// LastBackup is the newest copy in <data dir>/backups (zero: none).
+	LastBackup time.Time `json:"last_backup,omitzero"`
 }
 
 // WebhookStatus says whether new activities arrive in real time.
@@ -59,6 +61,8 @@ func (a *App) Status(_ context.Context) (Status, error) {
 		st.AthleteID, st.AthleteName, st.Scopes, st.TokenExpiry = tok.AthleteID, tok.AthleteName, tok.Scopes, tok.Expiry
 	case errors.Is(err, auth.ErrNotConnected) && a.wasConnected():
 		st.Problem = ConnectionLost + " (access was revoked or you logged out; run `owtray login`)"
+	case errors.Is(err, auth.ErrNeedsReconnect):
+		st.Problem = ProblemReconnect + ": Strava no longer accepts owtray's access (run `owtray login`)"
 	case errors.Is(err, auth.ErrNotConnected):
 		st.Problem = ProblemNotConnected
 	default:
@@ -75,6 +79,7 @@ func (a *App) Status(_ context.Context) (Status, error) {
 	}
 	st.LastSync, st.LastSyncResult, st.LastSyncError = sync.LastSyncAt, sync.LastSyncResult, sync.LastSyncError
 	st.ImportPending = sync.FullImport.InProgress
+	st.LastBackup = a.lastBackup().Time
 	st.RateLimits = a.limits.Snapshot().Current(a.opts.Now())
 	st.RateLimit = describeLimits(st.RateLimits)
 	if st.Webhooks.QueueDepth, err = a.store.QueueDepth(); err != nil {

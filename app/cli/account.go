@@ -94,6 +94,7 @@ func printStatus(ctx context.Context, e *env, a *app.App, asJSON bool) error {
 	fmt.Fprintf(w, "Rate limit:  %s\n", st.RateLimit)
 	fmt.Fprintf(w, "Webhooks:    %s\n", describeWebhooks(st.Webhooks))
 	fmt.Fprintf(w, "Data dir:    %s\n", st.DataDir)
+	fmt.Fprintf(w, "Last backup: %s\n", formatWhen(st.LastBackup))
 	return nil
 }
 
