@@ -85,6 +85,9 @@ func Open(cfg config.Config, opts Options) (*App, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	for _, w := range cfg.Warnings {
+		opts.Logger.Warn(w)
+	}
 	if err := cfg.EnsureDataDir(); err != nil {
 		return nil, err
 	}
