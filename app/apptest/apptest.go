@@ -24,6 +24,8 @@ type Instance struct {
 	// for the App's loopback server (its OAuth redirect URI points there).
 	Base string
 	Env  map[string]string // the configuration the App was opened with
+	// Service is the App's keychain service name (to open it again).
+	Service string
 }
 
 // Open starts a simulator with simCfg and opens an App on it. mod, when
@@ -57,10 +59,11 @@ func Open(t testing.TB, simCfg stravasim.Config, mod func(env map[string]string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.Open(cfg, app.Options{KeychainService: secretstest.NewService(t), OpenBrowser: app.VisitURL, Logger: slog.New(slog.DiscardHandler)})
+	service := secretstest.NewService(t)
+	a, err := app.Open(cfg, app.Options{KeychainService: service, OpenBrowser: app.VisitURL, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	return &Instance{App: a, Sim: srv, Base: base, Env: env}
+	return &Instance{App: a, Sim: srv, Base: base, Env: env, Service: service}
 }

@@ -1,0 +1,148 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/apptest"
+	"github.com/owtray/owtray/sync/store"
+	"github.com/owtray/owtray/sync/stravasim"
+)
+
+// A damaged settings.json is reported, kept aside as .damaged and never
+// overwritten; the defaults are used meanwhile.
+func TestDamagedSettingsKeptAside(t *testing.T) {
+	for name, content := range map[string]string{
+		"not JSON":      `{"units": "metric", "poll_interval": `,
+		"wrong type":    `{"units": 7}`,
+		"invalid value": `{"units": "metric", "poll_interval": 1000000000}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			in := newInstance(t, 1, nil)
+			path := filepath.Join(in.app.Config().DataDir, app.SettingsFile)
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := in.app.LoadSettings()
+			if !errors.Is(err, app.ErrSettingsDamaged) || !strings.Contains(err.Error(), path+".damaged") {
+				t.Fatalf("LoadSettings error %v, want ErrSettingsDamaged naming the kept copy", err)
+			}
+			if s.Units != app.UnitsMetric || s.PollInterval != time.Hour || s.KeepBackups != app.DefaultKeepBackups {
+				t.Errorf("not the defaults: %+v", s)
+			}
+			if got, err := os.ReadFile(path + ".damaged"); err != nil || string(got) != content {
+				t.Fatalf("kept copy %q, %v", got, err)
+			}
+			s.Units = app.UnitsImperial
+			if err := in.app.SaveSettings(s); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := os.ReadFile(path + ".damaged"); string(got) != content {
+				t.Error("saving overwrote the damaged copy")
+			}
+			if s2, err := in.app.LoadSettings(); err != nil || s2.Units != app.UnitsImperial {
+				t.Errorf("after saving: %+v %v", s2, err)
+			}
+		})
+	}
+}
+
+// After Strava rejects the refresh token, status says "Reconnect needed",
+// also after a restart.
+func TestReconnectNeededSurvivesRestart(t *testing.T) {
+	opened := apptest.Open(t, stravasim.Config{Activities: 3, Seed: 5}, nil)
+	a := opened.App
+	ctx := context.Background()
+	if _, err := a.Login(ctx, app.LoginOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := opened.Sim.Sim.DeauthorizeApp(); err != nil {
+		t.Fatal(err)
+	}
+	opened.Sim.Sim.ExpireAllTokens()
+	if _, err := a.Sync(ctx, app.SyncOptions{}); err == nil {
+		t.Fatal("sync succeeded with a revoked grant")
+	}
+	check := func(who string, a *app.App) {
+		t.Helper()
+		st, err := a.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Connected || !strings.HasPrefix(st.Problem, app.ProblemReconnect) {
+			t.Fatalf("%s: connected %v, problem %q; want %q", who, st.Connected, st.Problem, app.ProblemReconnect)
+		}
+	}
+	check("same process", a)
+	cfg := a.Config()
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := app.Open(cfg, app.Options{KeychainService: opened.Service, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	check("after a restart", again)
+}
+
+// Backups: a consistent copy while the app syncs; the daily one is taken
+// once and pruned to the setting; restore round-trips.
+func TestBackupDuringSyncAndRestore(t *testing.T) {
+	in := newInstance(t, 1200, nil)
+	in.login()
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() { _, err := in.app.Sync(ctx, app.SyncOptions{}); done <- err }()
+	var backups []string
+	for i := 0; i < 3; i++ {
+		p, err := in.app.Backup(filepath.Join(t.TempDir(), "copy.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		backups = append(backups, p)
+		time.Sleep(30 * time.Millisecond)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range backups {
+		rep, err := store.Check(p, store.Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatalf("backup taken during a sync fails its check: %v", err)
+		}
+		if rep.Activities%200 != 0 && rep.Activities != 1200 {
+			t.Errorf("backup holds %d activities: not a whole number of pages (not consistent)", rep.Activities)
+		}
+	}
+	st, _ := in.app.Status(ctx)
+	if !st.LastBackup.IsZero() {
+		t.Errorf("last backup %v before any into the backups folder", st.LastBackup)
+	}
+	p, err := in.app.Backup("")
+	if err != nil || filepath.Dir(p) != filepath.Join(in.app.Config().DataDir, store.BackupDirName) {
+		t.Fatalf("backup into the folder: %q %v", p, err)
+	}
+	if st, _ := in.app.Status(ctx); st.LastBackup.IsZero() {
+		t.Error("status does not show the last backup")
+	}
+	cfg := in.app.Config()
+	if _, err := app.RestoreDatabase(cfg, p, time.Now(), slog.New(slog.DiscardHandler)); !errors.Is(err, store.ErrInUse) {
+		t.Fatalf("restore while the database is open: %v, want ErrInUse", err)
+	}
+	in.app.Close()
+	rep, err := app.RestoreDatabase(cfg, p, time.Now(), slog.New(slog.DiscardHandler))
+	if err != nil || rep.Activities != 1200 || rep.Previous == "" {
+		t.Fatalf("restore: %+v %v", rep, err)
+	}
+	if _, err := os.Stat(rep.Previous); err != nil {
+		t.Errorf("the replaced database was not kept: %v", err)
+	}
+}
