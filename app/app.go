@@ -91,7 +91,8 @@ func Open(cfg config.Config, opts Options) (*App, error) {
 	if err := cfg.EnsureDataDir(); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(filepath.Join(cfg.DataDir, DatabaseFile), store.Options{Logger: opts.Logger, Now: opts.Now})
+	keychain := secrets.New(opts.Keyring, opts.KeychainService)
+	st, err := store.Open(filepath.Join(cfg.DataDir, DatabaseFile), store.Options{Logger: opts.Logger, Now: opts.Now, HadData: hadData(keychain)})
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +100,7 @@ func Open(cfg config.Config, opts Options) (*App, error) {
 		cfg:     cfg,
 		opts:    opts,
 		log:     opts.Logger,
-		secrets: secrets.New(opts.Keyring, opts.KeychainService),
+		secrets: keychain,
 		store:   st,
 		limits:  strava.NewRateLimits(),
 		events:  newBroadcaster(),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/owtray/owtray/app/config"
+	"github.com/owtray/owtray/app/secrets"
 	"github.com/owtray/owtray/sync/store"
 )
 
@@ -98,6 +99,18 @@ func DamagedWarning(skipped int) string {
 		s = ""
 	}
 	return fmt.Sprintf("%d damaged activity record%s skipped; run `owtray repair` to copy everything readable into a new file (the next sync fetches the rest again)", skipped, s)
+}
+
+// hadData tells the store, about to create a missing or empty database,
+// that a grant in the keychain says there was data.
+func hadData(keychain *secrets.Store) func() string {
+	return func() string {
+		tok, err := keychain.Token()
+		if err != nil {
+			return ""
+		}
+		return fmt.Sprintf("owtray is connected to Strava (athlete %d), so it held your activities", tok.AthleteID)
+	}
 }
 
 // The functions below work on a database no App holds open: the damaged

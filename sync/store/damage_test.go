@@ -303,3 +303,72 @@ func TestUncleanShutdownRunsCheck(t *testing.T) {
 		t.Fatalf("Open after an unclean shutdown = %v, want ErrDamaged", err)
 	}
 }
+
+func TestDailyBackupsPrunedAndRestoreRefusesDamage(t *testing.T) {
+	s, path := openTemp(t, Options{})
+	mustUpsert(t, s, act(t, 1, "2024-01-01T10:00:00Z", "a", "Run"))
+	dir := BackupDir(path)
+	day := mustTime(t, "2026-01-01T12:00:00Z")
+	for i := range 10 {
+		now := day.Add(time.Duration(i) * 24 * time.Hour)
+		p, err := s.BackupIfDue(dir, now, 24*time.Hour, 7)
+		if err != nil || p == "" {
+			t.Fatalf("day %d: %q %v", i, p, err)
+		}
+		if p, err := s.BackupIfDue(dir, now.Add(time.Hour), 24*time.Hour, 7); err != nil || p != "" {
+			t.Fatalf("second backup on day %d: %q %v", i, p, err)
+		}
+	}
+	list, err := ListBackups(dir)
+	if err != nil || len(list) != 7 || !list[0].Time.Equal(day.Add(3*24*time.Hour)) {
+		t.Fatalf("%d backups (%v), want the newest 7", len(list), err)
+	}
+	if fi, err := os.Stat(list[0].Path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup mode %v %v", fi.Mode(), err)
+	}
+	s.Close()
+
+	// A damaged backup is refused and nothing changes.
+	bad := filepath.Join(t.TempDir(), "bad.db")
+	raw, _ := os.ReadFile(list[6].Path)
+	if err := os.WriteFile(bad, raw[:len(raw)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := fileHash(t, path)
+	if _, err := Restore(path, bad, time.Now(), quietOptions()); !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("Restore of a damaged file = %v", err)
+	}
+	if fileHash(t, path) != before {
+		t.Fatal("a refused restore changed the database")
+	}
+	rep, err := Restore(path, list[6].Path, time.Now(), quietOptions())
+	if err != nil || rep.Activities != 1 || rep.Previous == "" {
+		t.Fatalf("Restore = %+v, %v", rep, err)
+	}
+}
+
+// Repair next to backups, and of an empty file: a new database that asks
+// for a full import.
+func TestRepairEmptyFileNextToBackups(t *testing.T) {
+	s, path := openTemp(t, Options{})
+	mustUpsert(t, s, act(t, 1, "2024-01-01T10:00:00Z", "a", "Run"))
+	if _, err := s.BackupInto(BackupDir(path), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Repair(path, time.Now(), quietOptions())
+	if err != nil || !rep.Resync() || rep.Damaged == "" {
+		t.Fatalf("Repair = %+v, %v", rep, err)
+	}
+	s, err = Open(path, quietOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if st, err := s.SyncState(); err != nil || !st.FullImport.InProgress {
+		t.Errorf("sync state %+v %v", st, err)
+	}
+}

@@ -31,12 +31,13 @@ func openWith(path string, opts Options, migs []migration, target uint64) (*Stor
 			if merr == nil {
 				opts.Logger.Info("database was not closed cleanly; checking it", "path", path)
 			}
-			if _, err := Check(path, opts); err != nil {
+			if _, err := checkFile(path, opts, opts.Check); err != nil {
 				return nil, err
 			}
 		}
+	case opts.fresh:
 	case err == nil || errors.Is(err, os.ErrNotExist):
-		if err := expectNoData(path, err == nil); err != nil {
+		if err := expectNoData(path, err == nil, opts.HadData); err != nil {
 			return nil, err
 		}
 	default:
@@ -98,7 +99,7 @@ func precheck(path string) error {
 // expectNoData refuses to start a new, empty database where one held data:
 // when backups exist, or the unclean-shutdown marker says a Store had the
 // file open. Re-importing silently would hide the loss.
-func expectNoData(path string, empty bool) error {
+func expectNoData(path string, empty bool, hadData func() string) error {
 	state := "is missing"
 	if empty {
 		state = "is empty (0 bytes)"
@@ -106,12 +107,18 @@ func expectNoData(path string, empty bool) error {
 	backups, _ := ListBackups(BackupDir(path))
 	if len(backups) > 0 {
 		newest := backups[len(backups)-1]
-		return fmt.Errorf("database %s %s, but there are backups (the newest from %s). Nothing was changed. Run `owtray restore %s` to bring it back, or move %s away to start with an empty database: %w",
-			path, state, newest.Time.Local().Format("2006-01-02 15:04"), newest.Path, BackupDir(path), ErrMissing)
+		return fmt.Errorf("database %s %s, but there are backups (the newest from %s). Nothing was changed. Run `owtray restore %s` to bring it back, or `owtray repair` to start a new database that the next sync fills from Strava: %w",
+			path, state, newest.Time.Local().Format("2006-01-02 15:04"), newest.Path, ErrMissing)
+	}
+	if hadData != nil {
+		if why := hadData(); why != "" {
+			return fmt.Errorf("database %s %s, although %s. Nothing was changed. Run `owtray restore FILE` to bring back a copy, or `owtray repair` to start a new database that the next sync fills from Strava: %w",
+				path, state, why, ErrMissing)
+		}
 	}
 	if _, err := os.Stat(path + OpenMarkerSuffix); err == nil {
-		return fmt.Errorf("database %s %s, although it was open when owtray last stopped (%s exists). Nothing was changed. Restore a copy with `owtray restore FILE`, or delete %s to start with an empty database: %w",
-			path, state, path+OpenMarkerSuffix, path+OpenMarkerSuffix, ErrMissing)
+		return fmt.Errorf("database %s %s, although it was open when owtray last stopped (%s exists). Nothing was changed. Run `owtray restore FILE` to bring back a copy, or `owtray repair` to start a new database that the next sync fills from Strava: %w",
+			path, state, path+OpenMarkerSuffix, ErrMissing)
 	}
 	return nil
 }

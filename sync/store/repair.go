@@ -69,6 +69,9 @@ func Repair(path string, now time.Time, opts Options) (RepairReport, error) {
 	if err := ensureNotInUse(path, opts); err != nil {
 		return rep, err
 	}
+	if fi, err := os.Stat(path); errors.Is(err, os.ErrNotExist) || (err == nil && fi.Size() == 0) {
+		return startAfresh(path, now, opts)
+	}
 	f, closeFn, err := openRaw(path)
 	if errors.Is(err, errNotBolt) {
 		return rep, fmt.Errorf("repair %s: nothing is readable (no valid meta page; an empty or overwritten file). Restore a backup with `owtray restore FILE`: %w", path, ErrDamaged)
@@ -83,7 +86,7 @@ func Repair(path string, now time.Time, opts Options) (RepairReport, error) {
 	tmp := path + ".repair-" + strconv.Itoa(os.Getpid())
 	_ = os.Remove(tmp)
 	_ = os.Remove(tmp + OpenMarkerSuffix)
-	ns, err := Open(tmp, Options{Logger: opts.Logger, Now: opts.Now, Timeout: opts.Timeout})
+	ns, err := Open(tmp, Options{Logger: opts.Logger, Now: opts.Now, Timeout: opts.Timeout, fresh: true})
 	if err != nil {
 		return rep, fmt.Errorf("repair: creating the new file: %w", err)
 	}
@@ -356,4 +359,28 @@ func (r *repaired) writeActivity(w *writer, id int64, rep *RepairReport) (bool, 
 	}
 	rep.Rebuilt++
 	return true, nil
+}
+
+// startAfresh replaces a missing or empty (0-byte) database with a new one
+// whose sync state asks for a full import; an empty file is kept aside.
+func startAfresh(path string, now time.Time, opts Options) (RepairReport, error) {
+	started := time.Now()
+	rep := RepairReport{UnreadablePages: 0}
+	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+		rep.Damaged = setAside(path, "damaged", now)
+		if err := os.Rename(path, rep.Damaged); err != nil {
+			return rep, fmt.Errorf("repair: keeping the empty file aside: %w", err)
+		}
+	}
+	_ = os.Remove(path + OpenMarkerSuffix)
+	s, err := Open(path, Options{Logger: opts.Logger, Now: opts.Now, Timeout: opts.Timeout, fresh: true})
+	if err != nil {
+		return rep, err
+	}
+	err = s.UpdateSyncState(func(st *SyncState) { st.FullImport = FullImportState{InProgress: true, StartedAt: s.opts.Now()} })
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	rep.Duration = time.Since(started)
+	return rep, err
 }

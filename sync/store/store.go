@@ -74,6 +74,12 @@ type Options struct {
 	// Check runs the full consistency check (see Check) before opening,
 	// as Open does by itself after an unclean shutdown.
 	Check bool
+	// fresh: a new file is wanted (repair), whatever HadData or backups say.
+	fresh bool
+	// HadData, when set, is asked before a missing or empty file is created
+	// anew: a non-empty answer (such as "owtray is connected to Strava")
+	// says the file held data, and Open fails with ErrMissing instead.
+	HadData func() string
 	// BackupDir receives the copy made before a schema migration; default
 	// BackupDir(path).
 	BackupDir string
