@@ -69,6 +69,8 @@ func runRepair(_ context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdio.Out, "Repaired %s: kept %s activities, lost %s", app.DatabasePath(cfg.DataDir), textfmt.Count(rep.Kept), textfmt.Count(rep.Lost))
 	switch {
+	case rep.Empty:
+		fmt.Fprint(e.stdio.Out, "; the database was empty, and the next sync imports your whole history from Strava")
 	case rep.Lost > 0:
 		fmt.Fprintf(e.stdio.Out, "; the next sync fetches the %s again from Strava", textfmt.Count(rep.Lost))
 	case rep.Resync():

@@ -28,6 +28,8 @@ type RepairReport struct {
 	EventsKept, EventsLost   int
 	CheckpointKept           bool // the sync state was readable
 	UnreadablePages          int
+	// Empty: the database was missing or 0 bytes; a new one was started.
+	Empty bool
 	// Damaged is where the damaged file was kept (owtray.db.damaged-<date>).
 	Damaged  string
 	Duration time.Duration
@@ -324,7 +326,7 @@ func (r *repaired) write(tx *bolt.Tx, s *Store, rep *RepairReport) error {
 		// Walk the whole history again: what was lost comes back, what was
 		// kept is only compared. Not a reconcile: nothing is removed.
 		return updateSyncState(tx, func(st *SyncState) {
-			st.FullImport = FullImportState{InProgress: true, Reconcile: rep.Orphaned > 0, StartedAt: s.opts.Now()}
+			st.FullImport = freshImport(s.opts.Now(), rep.Orphaned > 0)
 		})
 	}
 	return nil
@@ -365,7 +367,7 @@ func (r *repaired) writeActivity(w *writer, id int64, rep *RepairReport) (bool, 
 // whose sync state asks for a full import; an empty file is kept aside.
 func startAfresh(path string, now time.Time, opts Options) (RepairReport, error) {
 	started := time.Now()
-	rep := RepairReport{UnreadablePages: 0}
+	rep := RepairReport{Empty: true}
 	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
 		rep.Damaged = setAside(path, "damaged", now)
 		if err := os.Rename(path, rep.Damaged); err != nil {
@@ -377,10 +379,17 @@ func startAfresh(path string, now time.Time, opts Options) (RepairReport, error)
 	if err != nil {
 		return rep, err
 	}
-	err = s.UpdateSyncState(func(st *SyncState) { st.FullImport = FullImportState{InProgress: true, StartedAt: s.opts.Now()} })
+	err = s.UpdateSyncState(func(st *SyncState) { st.FullImport = freshImport(s.opts.Now(), false) })
 	if cerr := s.Close(); err == nil {
 		err = cerr
 	}
 	rep.Duration = time.Since(started)
 	return rep, err
+}
+
+// freshImport is the checkpoint of a full import that has not fetched a page
+// yet, as sync/engine starts one (a day of slack above now for clocks that
+// are off).
+func freshImport(now time.Time, reconcile bool) FullImportState {
+	return FullImportState{InProgress: true, Reconcile: reconcile, StartedAt: now, Upper: now.Add(24 * time.Hour).Truncate(time.Second)}
 }
