@@ -144,7 +144,7 @@ func (s *Store) verify(records bool) (CheckReport, error) {
 	started := time.Now()
 	rep := CheckReport{Path: s.path}
 	var problems []string
-	err := s.view("check database", func(tx *bolt.Tx) error {
+	err := s.checkTx(func(tx *bolt.Tx) error {
 		rep.Pages = int(tx.Size() / int64(s.db.Info().PageSize))
 		for err := range tx.Check() {
 			if len(problems) < maxProblems {
@@ -184,6 +184,34 @@ func (s *Store) verify(records bool) (CheckReport, error) {
 		return rep, &DamagedError{Path: s.path, Problems: problems}
 	}
 	return rep, nil
+}
+
+// errRollback ends the write transaction that checkTx uses, unwritten.
+var errRollback = errors.New("check done")
+
+// checkTx runs fn in a transaction that no writer changes meanwhile: bbolt's
+// Tx.Check in a read transaction reports pages that a concurrent writer
+// freed as damage. On a writable database that is a write transaction that
+// is rolled back (nothing is written); writers wait for the check.
+func (s *Store) checkTx(fn func(tx *bolt.Tx) error) error {
+	if s.db.IsReadOnly() {
+		return s.view("check database", fn)
+	}
+	err := s.guarded("check database", func() error {
+		return s.db.Update(func(tx *bolt.Tx) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			return errRollback
+		})
+	})
+	if errors.Is(err, errRollback) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check database: %w", err)
+	}
+	return nil
 }
 
 // countRecords decodes every activity, stream, event and the sync state.
