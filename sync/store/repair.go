@@ -266,8 +266,11 @@ func (r *repaired) write(tx *bolt.Tx, s *Store, rep *RepairReport) error {
 	}
 	slices.Sort(ids)
 	kept := map[int64]bool{}
+	var rows, docs [][2][]byte // written in key order below: bbolt inserts into a node by copying, appends are cheap
 	for _, id := range ids {
-		ok, err := r.writeActivity(w, id, rep)
+		ok, err := r.writeActivity(w, id, rep, func(row, doc [2][]byte) {
+			rows, docs = append(rows, row), append(docs, doc)
+		})
 		if err != nil {
 			return err
 		}
@@ -281,7 +284,25 @@ func (r *repaired) write(tx *bolt.Tx, s *Store, rep *RepairReport) error {
 			rep.Lost++
 		}
 	}
-	for id, raw := range r.streams {
+	for _, kvs := range []struct {
+		b   *bolt.Bucket
+		kvs [][2][]byte
+	}{{w.rows, rows}, {w.docs, docs}} {
+		slices.SortFunc(kvs.kvs, func(a, b [2][]byte) int { return bytes.Compare(a[0], b[0]) })
+		kvs.b.FillPercent = 0.9
+		for _, e := range kvs.kvs {
+			if err := kvs.b.Put(e[0], e[1]); err != nil {
+				return fmt.Errorf("put activity: %w", err)
+			}
+		}
+	}
+	streamIDs := make([]int64, 0, len(r.streams))
+	for id := range r.streams {
+		streamIDs = append(streamIDs, id)
+	}
+	slices.SortFunc(streamIDs, func(a, b int64) int { return bytes.Compare(docKey(a), docKey(b)) })
+	for _, id := range streamIDs {
+		raw := r.streams[id]
 		if !kept[id] {
 			rep.StreamsLost++
 			continue
@@ -334,14 +355,15 @@ func (r *repaired) write(tx *bolt.Tx, s *Store, rep *RepairReport) error {
 
 // writeActivity keeps activity id when its JSON survived: with its own row
 // when that survived too, else with a row rebuilt from the JSON.
-func (r *repaired) writeActivity(w *writer, id int64, rep *RepairReport) (bool, error) {
+func (r *repaired) writeActivity(w *writer, id int64, rep *RepairReport, put func(row, doc [2][]byte)) (bool, error) {
 	doc, ok := r.docs[id]
 	if !ok {
 		return false, nil // the row alone has no Strava JSON
 	}
 	d, _ := parseDoc(doc)
 	if row, ok := r.rows[id]; ok && bytes.Equal(d.key, r.rowKeys[id]) {
-		return true, w.putEncoded(docKey(id), nil, r.rowKeys[id], row, doc)
+		put([2][]byte{r.rowKeys[id], row}, [2][]byte{docKey(id), doc})
+		return true, nil
 	}
 	raw := d.detail
 	if len(raw) == 0 {
