@@ -95,6 +95,11 @@ func checkFile(path string, opts Options, records bool) (CheckReport, error) {
 	if fi.Size() == 0 {
 		return rep, &DamagedError{Path: path, Problems: []string{"the file is empty (0 bytes)"}}
 	}
+	// A file another process holds is being written: its pages are not for
+	// reading raw (and it is that process's to check).
+	if err := ensureNotInUse(path, opts); err != nil {
+		return rep, err
+	}
 	if err := rawCheck(path); err != nil {
 		return rep, err
 	}

@@ -372,3 +372,24 @@ func TestRepairEmptyFileNextToBackups(t *testing.T) {
 		t.Errorf("sync state %+v %v", st, err)
 	}
 }
+
+// The marker of a running owtray is not a crash: a second Open says the
+// file is in use (so the command is forwarded), never that it is damaged.
+func TestMarkerOfARunningStoreIsInUse(t *testing.T) {
+	s, path := openTemp(t, Options{})
+	mustUpsert(t, s, act(t, 1, "2024-01-01T10:00:00Z", "a", "Run"))
+	opts := quietOptions()
+	opts.Timeout = 50 * time.Millisecond
+	if _, err := Open(path, opts); !errors.Is(err, ErrInUse) {
+		t.Fatalf("second Open = %v, want ErrInUse", err)
+	}
+	if _, err := Check(path, opts); !errors.Is(err, ErrInUse) {
+		t.Fatalf("Check of a file in use = %v, want ErrInUse", err)
+	}
+	if _, err := Repair(path, time.Now(), opts); !errors.Is(err, ErrInUse) {
+		t.Fatalf("Repair of a file in use = %v, want ErrInUse", err)
+	}
+	if rep, err := s.Verify(); err != nil || rep.Activities != 1 {
+		t.Fatalf("online Verify = %+v, %v", rep, err)
+	}
+}
