@@ -132,16 +132,17 @@ func runRestore(_ context.Context, e *env, args []string) error {
 
 // notRunning loads the configuration and refuses when a running owtray
 // holds the database: repair and restore replace the file.
-func (e *env) notRunning(cmd string) (cfgOut config.Config, err error) {
+func (e *env) notRunning(cmd string) (config.Config, error) {
+	running := fmt.Errorf("owtray is running with this data directory; quit it (window or serve) and run `owtray %s` again", cmd)
 	if e.shared != nil {
-		return cfgOut, fmt.Errorf("owtray is running with this data directory; quit it (window or serve) and run `owtray %s` again", cmd)
+		return config.Config{}, running
 	}
 	cfg, err := e.loadConfig()
 	if err != nil {
 		return cfg, err
 	}
 	if ipc.Alive(ipc.SocketPath(cfg.DataDir)) {
-		return cfg, fmt.Errorf("owtray is running with this data directory; quit it (window or serve) and run `owtray %s` again", cmd)
+		return cfg, running
 	}
 	return cfg, nil
 }

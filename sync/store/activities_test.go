@@ -394,16 +394,8 @@ func TestCorruptRecords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, path := openTemp(t, Options{})
-			mustUpsert(t, s, a1)
-			_ = s.Close()
-			withBolt(t, path, tt.corrupt)
-			s, err := Open(path, quietOptions())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			err = tt.read(s)
+			s := corrupted(t, tt.corrupt, a1)
+			err := tt.read(s)
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("err = %v, want ErrCorrupt", err)
 			}
@@ -432,15 +424,7 @@ func TestDamagedRowsSkipped(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, path := openTemp(t, Options{})
-			mustUpsert(t, s, a1, a2)
-			_ = s.Close()
-			withBolt(t, path, tt.corrupt)
-			s, err := Open(path, quietOptions())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := corrupted(t, tt.corrupt, a1, a2)
 			acts, skipped, err := s.ListCounted(tt.q)
 			if err != nil || skipped != 1 || len(acts) > 1 {
 				t.Fatalf("ListCounted = %d activities, %d skipped, %v; want the readable one, 1 skipped", len(acts), skipped, err)
@@ -456,6 +440,22 @@ func TestDamagedRowsSkipped(t *testing.T) {
 			}
 		})
 	}
+}
+
+// corrupted stores acts, changes the file with corrupt through bbolt and
+// opens it again (closed at cleanup).
+func corrupted(t *testing.T, corrupt func(tx *bolt.Tx) error, acts ...Activity) *Store {
+	t.Helper()
+	s, path := openTemp(t, Options{})
+	mustUpsert(t, s, acts...)
+	_ = s.Close()
+	withBolt(t, path, corrupt)
+	s, err := Open(path, quietOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 func orderKeyOf(id int64) []byte { return orderKey(time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC), id) }

@@ -120,14 +120,23 @@ func checkFile(path string, opts Options, records bool) (CheckReport, error) {
 	return rep, err
 }
 
-// rawCheck reads the file's structure without bbolt (see pages.go).
-func rawCheck(path string) error {
+// openRawOrDamaged is openRaw whose "not a bbolt file" is a DamagedError.
+func openRawOrDamaged(path string) (*rawFile, func() error, error) {
 	f, closeFn, err := openRaw(path)
 	if errors.Is(err, errNotBolt) {
-		return &DamagedError{Path: path, Problems: []string{"not an owtray database or damaged (no valid bbolt meta page)"}}
+		return nil, nil, &DamagedError{Path: path, Problems: []string{"not an owtray database or damaged (no valid bbolt meta page)"}}
 	}
 	if err != nil {
-		return fmt.Errorf("check database %s: %w", path, err)
+		return nil, nil, fmt.Errorf("read database %s: %w", path, err)
+	}
+	return f, closeFn, nil
+}
+
+// rawCheck reads the file's structure without bbolt (see pages.go).
+func rawCheck(path string) error {
+	f, closeFn, err := openRawOrDamaged(path)
+	if err != nil {
+		return err
 	}
 	defer closeFn()
 	f.checkFreelist()

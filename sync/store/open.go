@@ -82,12 +82,9 @@ func openWith(path string, opts Options, migs []migration, target uint64) (*Stor
 
 // precheck reads the meta pages and the file size without bbolt.
 func precheck(path string) error {
-	f, closeFn, err := openRaw(path)
-	if errors.Is(err, errNotBolt) {
-		return &DamagedError{Path: path, Problems: []string{"not an owtray database or damaged (no valid bbolt meta page)"}}
-	}
+	f, closeFn, err := openRawOrDamaged(path)
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", path, err)
+		return err
 	}
 	defer closeFn()
 	if f.fatal != "" {
