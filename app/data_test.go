@@ -146,3 +146,37 @@ func TestBackupDuringSyncAndRestore(t *testing.T) {
 		t.Errorf("the replaced database was not kept: %v", err)
 	}
 }
+
+// The running app backs the database up at once when no backup is a day
+// old, and keeps as many as the settings say.
+func TestRunBacksUpDaily(t *testing.T) {
+	in := newInstance(t, 20, nil)
+	s, _ := in.app.LoadSettings()
+	s.KeepBackups = 2
+	if err := in.app.SaveSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(in.app.Config().DataDir, store.BackupDirName)
+	for range 3 {
+		if _, err := in.app.Backup(""); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1100 * time.Millisecond) // backups are named by the second
+	}
+	if list, _ := store.ListBackups(dir); len(list) != 2 {
+		t.Fatalf("%d backups kept, want 2", len(list))
+	}
+	// Make them old: the running app takes a new one at once.
+	list, _ := store.ListBackups(dir)
+	for i, b := range list {
+		old := filepath.Join(dir, "owtray-20200101T00000"+string(rune('0'+i))+"Z.db")
+		if err := os.Rename(b.Path, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in.run(app.RunOptions{NoPolling: true})
+	in.waitFor("the daily backup", func() bool {
+		list, _ := store.ListBackups(dir)
+		return len(list) == 2 && time.Since(list[1].Time) < time.Minute
+	})
+}
