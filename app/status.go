@@ -34,6 +34,9 @@ type Status struct {
 	DataDir        string                   `json:"data_dir"`
 	// LastBackup is the newest copy in <data dir>/backups (zero: none).
 	LastBackup time.Time `json:"last_backup,omitzero"`
+	// DamagedRecords counts stored activities that cannot be read (skipped
+	// by list and the window; `owtray repair` fixes it).
+	DamagedRecords int `json:"damaged_records,omitempty"`
 }
 
 // WebhookStatus says whether new activities arrive in real time.
@@ -80,6 +83,9 @@ func (a *App) Status(_ context.Context) (Status, error) {
 	st.LastSync, st.LastSyncResult, st.LastSyncError = sync.LastSyncAt, sync.LastSyncResult, sync.LastSyncError
 	st.ImportPending = sync.FullImport.InProgress
 	st.LastBackup = a.lastBackup().Time
+	if st.DamagedRecords, err = a.store.DamagedRows(); err != nil {
+		return st, err
+	}
 	st.RateLimits = a.limits.Snapshot().Current(a.opts.Now())
 	st.RateLimit = describeLimits(st.RateLimits)
 	if st.Webhooks.QueueDepth, err = a.store.QueueDepth(); err != nil {

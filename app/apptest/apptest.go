@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/config"
@@ -66,4 +69,22 @@ func Open(t testing.TB, simCfg stravasim.Config, mod func(env map[string]string,
 	}
 	t.Cleanup(func() { a.Close() })
 	return &Instance{App: a, Sim: srv, Base: base, Env: env, Service: service}
+}
+
+// DamageFirstRow cuts the newest activity's index row in half in the closed
+// database of dataDir, as a flipped sector would leave it.
+func DamageFirstRow(t testing.TB, dataDir string) {
+	t.Helper()
+	db, err := bolt.Open(app.DatabasePath(dataDir), 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("activities"))
+		k, v := b.Cursor().First()
+		return b.Put(append([]byte(nil), k...), append([]byte(nil), v[:len(v)/2]...))
+	}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -95,6 +95,9 @@ func printStatus(ctx context.Context, e *env, a *app.App, asJSON bool) error {
 	fmt.Fprintf(w, "Webhooks:    %s\n", describeWebhooks(st.Webhooks))
 	fmt.Fprintf(w, "Data dir:    %s\n", st.DataDir)
 	fmt.Fprintf(w, "Last backup: %s\n", formatWhen(st.LastBackup))
+	if st.DamagedRecords > 0 {
+		fmt.Fprintf(w, "Damaged:     %s\n", app.DamagedWarning(st.DamagedRecords))
+	}
 	return nil
 }
 

@@ -211,6 +211,17 @@ func (s *Store) CountMatching(q Query) (int, error) {
 	return n, err
 }
 
+// DamagedRows counts the activity rows of the index that do not decode
+// (what list and the window skip); a walk of the compact index only.
+func (s *Store) DamagedRows() (int, error) {
+	bad := 0
+	err := s.view("count damaged rows", func(tx *bolt.Tx) error {
+		bad = 0
+		return scanRows(tx, nil, &bad, func([]byte, *rowView) (bool, error) { return true, nil })
+	})
+	return bad, err
+}
+
 // Count is the number of stored activities.
 func (s *Store) Count() (int, error) {
 	var n int
