@@ -184,22 +184,8 @@ func TestRunBacksUpDaily(t *testing.T) {
 // A damaged row is counted by status (the CLI and the window show it) and
 // skipped by the list, which names `owtray repair`.
 func TestDamagedRowInStatusAndList(t *testing.T) {
-	opened := apptest.Open(t, stravasim.Config{Activities: 30, Seed: 5}, nil)
+	a := apptest.OpenDamaged(t, 30)
 	ctx := context.Background()
-	if _, err := opened.App.Login(ctx, app.LoginOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := opened.App.Sync(ctx, app.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	cfg := opened.App.Config()
-	opened.App.Close()
-	apptest.DamageFirstRow(t, cfg.DataDir)
-	a, err := app.Open(cfg, app.Options{KeychainService: opened.Service, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
 	st, err := a.Status(ctx)
 	if err != nil || st.DamagedRecords != 1 || st.Activities != 30 {
 		t.Fatalf("status: %d damaged of %d, %v", st.DamagedRecords, st.Activities, err)

@@ -4,6 +4,7 @@
 package apptest
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -71,20 +72,40 @@ func Open(t testing.TB, simCfg stravasim.Config, mod func(env map[string]string,
 	return &Instance{App: a, Sim: srv, Base: base, Env: env, Service: service}
 }
 
-// DamageFirstRow cuts the newest activity's index row in half in the closed
-// database of dataDir, as a flipped sector would leave it.
-func DamageFirstRow(t testing.TB, dataDir string) {
+// OpenDamaged opens an App whose database holds activities synced from the
+// simulator, the newest one's index row cut in half on disk (as a flipped
+// sector would leave it) before the App is opened again.
+func OpenDamaged(t testing.TB, activities int) *app.App {
 	t.Helper()
-	db, err := bolt.Open(app.DatabasePath(dataDir), 0o600, &bolt.Options{Timeout: time.Second})
+	opened := Open(t, stravasim.Config{Activities: activities, Seed: 9}, nil)
+	ctx := context.Background()
+	if _, err := opened.App.Login(ctx, app.LoginOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := opened.App.Sync(ctx, app.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := opened.App.Config()
+	opened.App.Close()
+	db, err := bolt.Open(app.DatabasePath(cfg.DataDir), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if err := db.Update(func(tx *bolt.Tx) error {
+	err = db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("activities"))
 		k, v := b.Cursor().First()
 		return b.Put(append([]byte(nil), k...), append([]byte(nil), v[:len(v)/2]...))
-	}); err != nil {
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
+	a, err := app.Open(cfg, app.Options{KeychainService: opened.Service, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
 }
