@@ -89,10 +89,14 @@ func Open(cfg config.Config, opts Options) (*App, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	for _, w := range cfg.Warnings {
+		opts.Logger.Warn(w)
+	}
 	if err := cfg.EnsureDataDir(); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(filepath.Join(cfg.DataDir, DatabaseFile), store.Options{Logger: opts.Logger, Now: opts.Now})
+	keychain := secrets.New(opts.Keyring, opts.KeychainService)
+	st, err := store.Open(filepath.Join(cfg.DataDir, DatabaseFile), store.Options{Logger: opts.Logger, Now: opts.Now, HadData: hadData(keychain)})
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +104,7 @@ func Open(cfg config.Config, opts Options) (*App, error) {
 		cfg:     cfg,
 		opts:    opts,
 		log:     opts.Logger,
-		secrets: secrets.New(opts.Keyring, opts.KeychainService),
+		secrets: keychain,
 		store:   st,
 		limits:  strava.NewRateLimits(),
 		events:  newBroadcaster(),

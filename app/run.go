@@ -166,7 +166,7 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
-	errc := make(chan error, 4)
+	errc := make(chan error, 6)
 	launch := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -190,6 +190,7 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 		launch("ipc", ipcServer.Serve)
 	}
 	launch("tunnel", func(ctx context.Context) error { return in.runTunnel(ctx, public) })
+	launch("backups", a.backupLoop)
 	if !opts.NoPolling {
 		launch("poller", in.poll)
 	}

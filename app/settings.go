@@ -25,6 +25,8 @@ type Settings struct {
 	PollInterval  time.Duration `json:"poll_interval"`
 	LookBack      time.Duration `json:"look_back"`
 	Notifications bool          `json:"notifications"`
+	// KeepBackups is how many daily backups <data dir>/backups keeps.
+	KeepBackups int `json:"keep_backups,omitempty"`
 }
 
 // ErrInvalidSettings is matched by errors.Is for a refused Settings value.
@@ -42,6 +44,9 @@ func (s Settings) Validate() error {
 	if s.LookBack < 0 || s.LookBack > 365*24*time.Hour {
 		errs = append(errs, fmt.Errorf("look-back window %s: want between 0 and 365 days", s.LookBack))
 	}
+	if s.KeepBackups < 0 || s.KeepBackups > 365 {
+		errs = append(errs, fmt.Errorf("backups kept %d: want between 1 and 365 (0: the default, %d)", s.KeepBackups, DefaultKeepBackups))
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %w", ErrInvalidSettings, errors.Join(errs...))
 	}
@@ -49,7 +54,7 @@ func (s Settings) Validate() error {
 }
 
 func (a *App) defaultSettings() Settings {
-	return Settings{Units: UnitsMetric, PollInterval: a.conf().PollInterval, LookBack: a.conf().LookBack, Notifications: true}
+	return Settings{Units: UnitsMetric, PollInterval: a.conf().PollInterval, LookBack: a.conf().LookBack, Notifications: true, KeepBackups: DefaultKeepBackups}
 }
 
 // LoadSettings reads the saved preferences; defaults come from the
@@ -63,11 +68,12 @@ func (a *App) LoadSettings() (Settings, error) {
 	if err != nil {
 		return s, fmt.Errorf("reading settings: %w", err)
 	}
+	path := filepath.Join(a.conf().DataDir, SettingsFile)
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return a.defaultSettings(), fmt.Errorf("settings file %s is damaged (%v); save the settings again to replace it", filepath.Join(a.conf().DataDir, SettingsFile), err)
+		return a.defaultSettings(), a.settingsDamaged(path, fmt.Sprintf("not valid JSON (%v)", jsonProblem(err)))
 	}
 	if err := s.Validate(); err != nil {
-		return a.defaultSettings(), fmt.Errorf("settings file %s: %w", filepath.Join(a.conf().DataDir, SettingsFile), err)
+		return a.defaultSettings(), a.settingsDamaged(path, err.Error())
 	}
 	return s, nil
 }
@@ -117,4 +123,33 @@ func WriteFileAtomic(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// ErrSettingsDamaged matches a settings.json that could not be used.
+var ErrSettingsDamaged = errors.New("settings file damaged")
+
+// settingsDamaged keeps a damaged settings file aside as <file>.damaged (so
+// that saving the defaults later never overwrites it silently) and says so.
+func (a *App) settingsDamaged(path, why string) error {
+	aside := path + ".damaged"
+	if err := os.Rename(path, aside); err != nil {
+		return fmt.Errorf("%w: %s is %s, and could not be kept aside (%v); using the defaults", ErrSettingsDamaged, path, why, err)
+	}
+	err := fmt.Errorf("%w: %s was %s; it is kept as %s and the defaults are used until you save the settings", ErrSettingsDamaged, path, why, aside)
+	a.log.Warn(err.Error())
+	return err
+}
+
+// jsonProblem describes a JSON error without quoting the file.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %s has the wrong type", te.Field)
+	default:
+		return "unreadable"
+	}
 }

@@ -39,6 +39,11 @@ type Status struct {
 	// is degraded (they may name the athlete's data: not in the endpoint).
 	Health        HealthStatus `json:"health"`
 	HealthReasons []string     `json:"health_reasons,omitempty"`
+	// LastBackup is the newest copy in <data dir>/backups (zero: none).
+	LastBackup time.Time `json:"last_backup,omitzero"`
+	// DamagedRecords counts stored activities that cannot be read (skipped
+	// by list and the window; `owtray repair` fixes it).
+	DamagedRecords int `json:"damaged_records,omitempty"`
 }
 
 // WebhookStatus says whether new activities arrive in real time.
@@ -146,7 +151,7 @@ func (a *App) tokenProblem(err error) Problem {
 	case errors.Is(err, auth.ErrNotConnected):
 		return Problem{ProblemNotConnected, "run `owtray login`"}
 	case errors.Is(err, auth.ErrNeedsReconnect):
-		return Problem{ProblemReconnectNeeded, err.Error()}
+		return Problem{ProblemReconnectNeeded, ProblemReconnect + ": Strava no longer accepts owtray's access (run `owtray login`)"}
 	case errors.Is(err, secrets.ErrUnavailable):
 		return Problem{ProblemNoKeychain, err.Error()}
 	}
@@ -189,6 +194,10 @@ func (a *App) status(_ context.Context) (Status, error) {
 		st.Problem = Problem{ProblemAppInactive, fmt.Sprintf("%s (since %s)", AppInactiveMessage, since.Local().Format("2006-01-02 15:04"))}
 	}
 	st.ImportPending = sync.FullImport.InProgress
+	st.LastBackup = a.lastBackup().Time
+	if st.DamagedRecords, err = a.store.DamagedRows(); err != nil {
+		return st, err
+	}
 	now := a.opts.Now()
 	st.RateLimits = a.limits.Snapshot().Current(now)
 	st.RateLimit = describeLimits(st.RateLimits)

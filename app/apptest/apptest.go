@@ -4,11 +4,15 @@
 package apptest
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/config"
@@ -80,4 +84,42 @@ func FreePort(t testing.TB) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// OpenDamaged opens an App whose database holds activities synced from the
+// simulator, the newest one's index row cut in half on disk (as a flipped
+// sector would leave it) before the App is opened again.
+func OpenDamaged(t testing.TB, activities int) *app.App {
+	t.Helper()
+	opened := Open(t, stravasim.Config{Activities: activities, Seed: 9}, nil)
+	ctx := context.Background()
+	if _, err := opened.App.Login(ctx, app.LoginOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := opened.App.Sync(ctx, app.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := opened.App.Config()
+	opened.App.Close()
+	db, err := bolt.Open(app.DatabasePath(cfg.DataDir), 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("activities"))
+		k, v := b.Cursor().First()
+		return b.Put(append([]byte(nil), k...), append([]byte(nil), v[:len(v)/2]...))
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(cfg, app.Options{KeychainService: opened.Service, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
 }

@@ -302,6 +302,9 @@ func (f *Flow) complete(ctx context.Context, q url.Values) (Result, error) {
 	if err != nil {
 		return Result{}, classifyTokenError("exchanging the authorization code", err)
 	}
+	if err := checkTokenResponse("exchanging the authorization code", ot, f.cfg.Now()); err != nil {
+		return Result{}, err
+	}
 	tok, err := tokenFromOAuth(ot, granted)
 	if err != nil {
 		return Result{}, err
@@ -372,6 +375,9 @@ func expiryOf(ot *oauth2.Token) time.Time {
 func classifyTokenError(op string, err error) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
+		if !unreachable(err) {
+			return unreadableAnswer(op, err)
+		}
 		return fmt.Errorf("%s: cannot reach Strava: %w", op, stripURLError(err))
 	}
 	body := strings.ToLower(string(re.Body))

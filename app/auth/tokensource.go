@@ -130,6 +130,11 @@ func (ts *TokenSource) current() (secrets.Token, error) {
 	if err != nil {
 		return secrets.Token{}, err
 	}
+	if tok.Reconnect != "" {
+		// A rejected refresh, recorded by this or an earlier process.
+		ts.reconnect = fmt.Errorf("%w: %s", ErrNeedsReconnect, tok.Reconnect)
+		return secrets.Token{}, ts.reconnect
+	}
 	ts.cached = &tok
 	return tok, nil
 }
@@ -147,8 +152,20 @@ func (ts *TokenSource) refreshLocked(ctx context.Context, old secrets.Token) (to
 		if errors.Is(err, ErrRefreshRejected) || errors.Is(err, ErrBadClientSecret) {
 			ts.reconnect = fmt.Errorf("%w: %w", ErrNeedsReconnect, err)
 			ts.cfg.Logger.Warn("Strava connection lost", "athlete_id", old.AthleteID, "err", err)
+			// Persist it with the grant: status must say so after a restart.
+			marked := old
+			marked.Reconnect = err.Error()
+			if serr := ts.tokens.SaveToken(marked); serr != nil {
+				ts.cfg.Logger.Error("recording that the Strava connection needs a reconnect", "err", serr)
+			}
 			return secrets.Token{}, true, ts.reconnect
 		}
+		return secrets.Token{}, false, err
+	}
+	if err := checkTokenResponse("refreshing the Strava token", ot, ts.cfg.Now()); err != nil {
+		// Strava may have rotated the refresh token already; the old one is
+		// kept (nothing is stored from this answer) and the next call tries
+		// again.
 		return secrets.Token{}, false, err
 	}
 	tok = old

@@ -98,6 +98,10 @@ func printStatus(ctx context.Context, e *env, a *app.App, asJSON bool) error {
 	fmt.Fprintf(w, "Webhooks:    %s\n", oneLine(describeWebhooks(st.Webhooks)))
 	fmt.Fprintf(w, "Health:      %s%s\n", st.Health, parenthesize(oneLine(strings.Join(st.HealthReasons, "; "))))
 	fmt.Fprintf(w, "Data dir:    %s\n", oneLine(st.DataDir))
+	fmt.Fprintf(w, "Last backup: %s\n", formatWhen(st.LastBackup))
+	if st.DamagedRecords > 0 {
+		fmt.Fprintf(w, "Damaged:     %s\n", app.DamagedWarning(st.DamagedRecords))
+	}
 	return nil
 }
 

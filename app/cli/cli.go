@@ -77,6 +77,10 @@ func commands() map[string]command {
 		"export":   {"export activities", "export --format csv|json|gpx [--out FILE] [--id ID] [filters as list]", runExport},
 		"serve":    {"run headless: webhooks, event processing and polling (for a home server)", "serve", runServe},
 		"webhook":  {"manage the Strava push subscription", "webhook subscribe [--callback-url URL] | list | delete [ID]", runWebhook},
+		"check":    {"check the database for damage (nothing is changed)", "check", runCheck},
+		"repair":   {"copy everything readable of a damaged database into a new file", "repair [--force]", runRepair},
+		"backup":   {"copy the database (also done daily while owtray runs)", "backup [--out FILE]", runBackup},
+		"restore":  {"replace the database with a backup (the current one is kept aside)", "restore FILE", runRestore},
 		"version":  {"print the version", "version", runVersion},
 		"help":     {"show this help", "help [COMMAND]", nil},
 		"gui":      {"start the desktop app (the default)", "gui", runGUI},
@@ -183,7 +187,7 @@ func run(ctx context.Context, e *env, args []string) int {
 // there is one (the simulator and the demo have data of their own).
 func forwardable(name string) bool {
 	switch name {
-	case "simulate", "demo", "version":
+	case "simulate", "demo", "version", "repair", "restore":
 		return false
 	}
 	return true
@@ -265,7 +269,7 @@ func (e *env) forward(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return ipc.Forward(ctx, ipc.SocketPath(cfg.DataDir), args, e.stdio.Out, e.stdio.Err)
+	return ipc.Forward(ctx, ipc.SocketPath(cfg.DataDir), absPaths(args), e.stdio.Out, e.stdio.Err)
 }
 
 func newLogger(w io.Writer, lookup func(string) (string, bool)) *slog.Logger {

@@ -175,9 +175,12 @@ func runList(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	return e.withApp(func(a *app.App) error {
-		acts, err := a.Activities(q)
+		acts, skipped, err := a.ActivitiesCounted(q)
 		if err != nil {
 			return err
+		}
+		if skipped > 0 {
+			fmt.Fprintf(e.stdio.Err, "warning: %s\n", app.DamagedWarning(skipped))
 		}
 		if *asJSON {
 			return writeJSONArray(e.stdio.Out, acts)

@@ -33,9 +33,12 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return e.withApp(func(a *app.App) error {
-		acts, err := selectActivities(a, q, *id)
+		acts, skipped, err := selectActivities(a, q, *id)
 		if err != nil {
 			return err
+		}
+		if skipped > 0 {
+			fmt.Fprintf(e.stdio.Err, "warning: %s\n", app.DamagedWarning(skipped))
 		}
 		write := func(w io.Writer) error {
 			switch *format {
@@ -66,13 +69,13 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	})
 }
 
-func selectActivities(a *app.App, q store.Query, id int64) ([]store.Activity, error) {
+func selectActivities(a *app.App, q store.Query, id int64) ([]store.Activity, int, error) {
 	if id > 0 {
 		act, err := a.Activity(id)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return []store.Activity{act}, nil
+		return []store.Activity{act}, 0, nil
 	}
-	return a.Activities(q)
+	return a.ActivitiesCounted(q)
 }

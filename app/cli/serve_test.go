@@ -26,7 +26,15 @@ type serveProcess struct {
 
 func startServe(t *testing.T, p *profile, bin string) *serveProcess {
 	t.Helper()
+	return startServeIn(t, p, bin, "")
+}
+
+// startServeIn starts `owtray serve` with dir as its working directory
+// ("" = the test's).
+func startServeIn(t *testing.T, p *profile, bin, dir string) *serveProcess {
+	t.Helper()
 	cmd := p.command(bin, "serve")
+	cmd.Dir = dir
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -72,6 +72,9 @@ type Config struct {
 	Sources []string
 	// From records where each variable that was set came from.
 	From map[string]string
+	// Warnings are problems that do not stop owtray, such as a variable
+	// set twice in one .env file. They never hold a value.
+	Warnings []string
 }
 
 // Options say where Load looks.
@@ -109,8 +112,9 @@ type layers struct {
 }
 
 type envFile struct {
-	path   string
-	values map[string]string
+	path       string
+	values     map[string]string
+	duplicates []string // warnings: variables set more than once
 }
 
 func (l *layers) get(name string) (value, from string, ok bool) {
@@ -133,7 +137,68 @@ func readEnvFile(path string) (envFile, bool, error) {
 	case err != nil:
 		return envFile{}, false, envFileError(path, err)
 	}
-	return envFile{path: path, values: values}, true, nil
+	return envFile{path: path, values: values, duplicates: envDuplicates(path)}, true, nil
+}
+
+// envDuplicates names the variables a .env file sets more than once, with
+// the lines (godotenv keeps the last). Values are never read into a message:
+// a line counts as setting NAME when it starts with NAME= (or export NAME=)
+// outside a quoted value, which is when everything before it parses alone.
+func envDuplicates(path string) []string {
+	raw, err := os.ReadFile(path)
+	if err != nil || len(raw) > 1<<20 {
+		return nil
+	}
+	lines := strings.Split(string(raw), "\n")
+	if len(lines) > 2000 {
+		return nil
+	}
+	seen := map[string][]int{}
+	var order []string
+	for i, line := range lines {
+		name, ok := envAssignment(line)
+		if !ok {
+			continue
+		}
+		if i > 0 {
+			if _, err := godotenv.Unmarshal(strings.Join(lines[:i], "\n")); err != nil {
+				continue // inside a quoted value that spans lines
+			}
+		}
+		if _, dup := seen[name]; !dup {
+			order = append(order, name)
+		}
+		seen[name] = append(seen[name], i+1)
+	}
+	var out []string
+	for _, name := range order {
+		if at := seen[name]; len(at) > 1 {
+			nums := make([]string, len(at))
+			for j, n := range at {
+				nums[j] = strconv.Itoa(n)
+			}
+			out = append(out, fmt.Sprintf("%s is set %d times in %s (lines %s); the last one is used", name, len(at), path, strings.Join(nums, ", ")))
+		}
+	}
+	return out
+}
+
+// envAssignment returns the variable a .env line assigns, if it looks like
+// one (NAME=, NAME: or export NAME=).
+func envAssignment(line string) (string, bool) {
+	s := strings.TrimSpace(line)
+	s = strings.TrimSpace(strings.TrimPrefix(s, "export "))
+	end := strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '_' || r == '.' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	})
+	if end <= 0 {
+		return "", false
+	}
+	rest := strings.TrimSpace(s[end:])
+	if !strings.HasPrefix(rest, "=") && !strings.HasPrefix(rest, ":") {
+		return "", false
+	}
+	return s[:end], true
 }
 
 // ErrMalformedEnvFile is matched by errors.Is for a .env file that does not parse.
@@ -222,6 +287,9 @@ func Load(opts Options) (Config, error) {
 	}
 
 	c := Config{DataDir: dataDir, Sources: sources, From: map[string]string{}}
+	for _, f := range l.files {
+		c.Warnings = append(c.Warnings, f.duplicates...)
+	}
 	p := parser{layers: l, cfg: &c}
 	c.ClientID = p.str(EnvClientID, "")
 	c.ClientSecret = p.str(EnvClientSecret, "")
@@ -316,28 +384,51 @@ func (p *parser) httpURL(name, def string, allowEmpty bool) string {
 	return v
 }
 
+// redirectURI checks STRAVA_REDIRECT_URI: Strava sends the browser to it on
+// this computer, where owtray serves plain HTTP on a loopback port. The value
+// is never echoed (user info could hold a password).
 func (p *parser) redirectURI() *url.URL {
-	v := p.httpURL(EnvRedirectURI, DefaultRedirectURI, false)
-	if v == "" {
+	v := p.str(EnvRedirectURI, DefaultRedirectURI)
+	if msg := redirectProblem(v); msg != "" {
+		p.fail(EnvRedirectURI, msg)
 		return nil
 	}
-	u, _ := url.Parse(v) // validated by httpURL
+	u, _ := url.Parse(v) // checked by redirectProblem
+	return u
+}
+
+// redirectProblem says what is wrong with a redirect URI, "" when nothing.
+func redirectProblem(v string) string {
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || u.Host == "":
+		return "is not an absolute URL like " + DefaultRedirectURI
+	case u.Scheme != "http":
+		return fmt.Sprintf("must start with http:// (not %s://): Strava sends your browser to this address on this computer, where owtray serves plain HTTP on loopback", u.Scheme)
+	case u.User != nil:
+		return "must not contain a user name or password (user@): the browser would not send them to owtray"
+	case u.RawQuery != "" || u.ForceQuery:
+		return "must not have a query (?…): Strava adds its own"
+	case u.Fragment != "" || strings.Contains(v, "#"):
+		return "must not have a fragment (#…): the browser never sends it, so the callback could not arrive"
+	}
 	host := u.Hostname()
 	if host != "localhost" {
 		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			p.fail(EnvRedirectURI, fmt.Sprintf("must point at this computer (localhost or 127.0.0.1), not %q: owtray serves the callback on loopback only", host))
-			return nil
+			return fmt.Sprintf("must point at this computer (localhost, 127.0.0.1 or [::1]), not %q: owtray serves the callback on loopback only", host)
 		}
 	}
-	if u.Port() == "" {
-		p.fail(EnvRedirectURI, "must include a port, e.g. http://localhost:8000"+CallbackPath)
-		return nil
+	port := u.Port()
+	if port == "" {
+		return "must include a port, e.g. http://localhost:8000" + CallbackPath
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Sprintf("has port %s: want a port between 1 and 65535, e.g. 8000", port)
 	}
 	if u.Path != CallbackPath {
-		p.fail(EnvRedirectURI, "must end in "+CallbackPath)
-		return nil
+		return "must end in " + CallbackPath
 	}
-	return u
+	return ""
 }
 
 func (p *parser) scopes() []string {

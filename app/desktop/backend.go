@@ -98,6 +98,9 @@ func (b *Backend) refreshStatus() {
 	if err != nil {
 		u.SyncError = err.Error()
 	}
+	if st.DamagedRecords > 0 && u.SyncError == "" {
+		u.SyncError = app.DamagedWarning(st.DamagedRecords) // the list skips them
+	}
 	if !st.Connected && st.Activities > 0 {
 		// Local data stays browsable; the banner offers Reconnect.
 		u.NeedsReconnect = reconnectReason(st.Problem)

@@ -54,6 +54,11 @@ type Token struct {
 	AthleteID    int64     `json:"athlete_id"`
 	AthleteName  string    `json:"athlete_name"`
 	Scopes       []string  `json:"scopes"`
+	// Reconnect, when set, says why Strava no longer accepts this grant
+	// (a rejected refresh): kept with the grant so that every process and
+	// every restart says "Reconnect needed" until a new login replaces it.
+	// Never a secret.
+	Reconnect string `json:"reconnect,omitempty"`
 }
 
 // HasScope reports whether the grant includes scope.

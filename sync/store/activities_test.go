@@ -377,18 +377,13 @@ func TestCorruptRecords(t *testing.T) {
 		corrupt func(tx *bolt.Tx) error
 		read    func(s *Store) error
 	}{
-		{"row garbage", putRaw(bucketRows, orderKeyOf(1), []byte("garbage")), func(s *Store) error { _, err := s.List(Query{}); return err }},
 		{"row truncated on Get", truncateRow(1), func(s *Store) error { _, err := s.Get(1); return err }},
-		{"row truncated on search", truncateRow(1), func(s *Store) error { _, err := s.List(Query{Search: "x"}); return err }},
 		{"row truncated on upsert", truncateRow(1), func(s *Store) error {
 			_, err := s.UpsertPage([]Activity{a1}, nil)
 			return err
 		}},
-		{"empty row", putRaw(bucketRows, orderKeyOf(1), []byte{}), func(s *Store) error { _, err := s.Sports(); return err }},
 		{"doc unknown format", putRaw(bucketDocs, docKey(1), []byte{99, 0}), func(s *Store) error { _, err := s.Get(1); return err }},
-		{"doc huge length", putRaw(bucketDocs, docKey(1), append(append([]byte{docFormat, 0}, orderKeyOf(1)...), 0xff, 0xff, 0xff, 0xff, 0x0f)), func(s *Store) error { _, err := s.List(Query{}); return err }},
 		{"doc on delete", putRaw(bucketDocs, docKey(1), []byte{docFormat}), func(s *Store) error { _, err := s.Delete(1); return err }},
-		{"row without doc", func(tx *bolt.Tx) error { return tx.Bucket([]byte(bucketDocs)).Delete(docKey(1)) }, func(s *Store) error { _, err := s.Newest(); return err }},
 		{"sync state", putRaw(bucketSync, []byte(keySyncState), []byte("{")), func(s *Store) error { _, err := s.SyncState(); return err }},
 		{"sync state on checkpoint", putRaw(bucketSync, []byte(keySyncState), []byte("[]")), func(s *Store) error {
 			_, err := s.UpsertPage(nil, func(*SyncState) {})
@@ -405,16 +400,8 @@ func TestCorruptRecords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, path := openTemp(t, Options{})
-			mustUpsert(t, s, a1)
-			_ = s.Close()
-			withBolt(t, path, tt.corrupt)
-			s, err := Open(path, quietOptions())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			err = tt.read(s)
+			s := corrupted(t, tt.corrupt, a1)
+			err := tt.read(s)
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("err = %v, want ErrCorrupt", err)
 			}
@@ -423,6 +410,58 @@ func TestCorruptRecords(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A damaged record never aborts a list, a search or an export: it is
+// skipped and counted.
+func TestDamagedRowsSkipped(t *testing.T) {
+	a1 := act(t, 1, "2024-01-01T10:00:00Z", "a", "Run")
+	a2 := act(t, 2, "2024-02-01T10:00:00Z", "b", "Run")
+	tests := []struct {
+		name    string
+		corrupt func(tx *bolt.Tx) error
+		q       Query
+	}{
+		{"row garbage", putRaw(bucketRows, orderKeyOf(1), []byte("garbage")), Query{}},
+		{"row truncated on search", truncateRow(1), Query{Search: "a"}},
+		{"empty row", putRaw(bucketRows, orderKeyOf(1), []byte{}), Query{Sport: "Run"}},
+		{"doc huge length", putRaw(bucketDocs, docKey(1), append(append([]byte{docFormat, 0}, orderKeyOf(1)...), 0xff, 0xff, 0xff, 0xff, 0x0f)), Query{}},
+		{"row without doc", func(tx *bolt.Tx) error { return tx.Bucket([]byte(bucketDocs)).Delete(docKey(1)) }, Query{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := corrupted(t, tt.corrupt, a1, a2)
+			acts, skipped, err := s.ListCounted(tt.q)
+			if err != nil || skipped != 1 || len(acts) > 1 {
+				t.Fatalf("ListCounted = %d activities, %d skipped, %v; want the readable one, 1 skipped", len(acts), skipped, err)
+			}
+			if _, err := s.Sports(); err != nil {
+				t.Errorf("Sports: %v", err)
+			}
+			if n, err := s.Newest(); err != nil && !errors.Is(err, ErrNotFound) {
+				t.Errorf("Newest = %d, %v", n.ID, err)
+			}
+			if _, err := s.Verify(); !errors.Is(err, ErrDamaged) {
+				t.Errorf("Verify = %v, want ErrDamaged", err)
+			}
+		})
+	}
+}
+
+// corrupted stores acts, changes the file with corrupt through bbolt and
+// opens it again (closed at cleanup).
+func corrupted(t *testing.T, corrupt func(tx *bolt.Tx) error, acts ...Activity) *Store {
+	t.Helper()
+	s, path := openTemp(t, Options{})
+	mustUpsert(t, s, acts...)
+	_ = s.Close()
+	withBolt(t, path, corrupt)
+	s, err := Open(path, quietOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 func orderKeyOf(id int64) []byte { return orderKey(time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC), id) }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -278,6 +279,21 @@ func parseDoc(v []byte) (docView, error) {
 	d.summary = r.bytes()
 	d.detail = r.bytes()
 	return d, r.done("activity document")
+}
+
+// parseValidDoc is parseDoc that also checks that the JSON is JSON: a
+// flipped byte on disk must not reach an export as broken JSON.
+func parseValidDoc(v []byte) (docView, error) {
+	d, err := parseDoc(v)
+	if err != nil {
+		return d, err
+	}
+	for _, raw := range [][]byte{d.summary, d.detail} {
+		if len(raw) > 0 && !json.Valid(raw) {
+			return d, fmt.Errorf("activity document: JSON damaged: %w", ErrCorrupt)
+		}
+	}
+	return d, nil
 }
 
 // cloneRaw copies stored JSON out of the transaction; empty becomes nil.

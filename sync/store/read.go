@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -89,17 +90,23 @@ func (m *matcher) match(rv *rowView) bool {
 }
 
 // scanRows walks the rows newest first and calls fn for each one that m
-// matches (all when m is nil) until fn returns false or an error.
-func scanRows(tx *bolt.Tx, m *matcher, fn func(k []byte, rv *rowView) (bool, error)) error {
+// matches (all when m is nil) until fn returns false or an error. A row that
+// does not decode is skipped and counted in *bad (nil: not counted).
+func scanRows(tx *bolt.Tx, m *matcher, bad *int, fn func(k []byte, rv *rowView) (bool, error)) error {
 	var rv rowView // one allocation for the whole walk: &rv escapes into fn
 	c := bucket(tx, bucketRows).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if len(k) != orderKeyLen {
-			return fmt.Errorf("activity key %x: %w", k, ErrCorrupt)
-		}
 		var err error
-		if rv, err = parseRow(v); err != nil {
-			return fmt.Errorf("activity %d: %w", keyID(k), err)
+		if len(k) != orderKeyLen {
+			err = ErrCorrupt
+		} else {
+			rv, err = parseRow(v)
+		}
+		if err != nil {
+			if bad != nil {
+				*bad++
+			}
+			continue
 		}
 		if m != nil && !m.match(&rv) {
 			continue
@@ -115,25 +122,39 @@ func scanRows(tx *bolt.Tx, m *matcher, fn func(k []byte, rv *rowView) (bool, err
 // Each calls fn for every activity matching q, newest first, inside one read
 // transaction (a consistent snapshot) without holding all of them in memory:
 // use it for exports. fn must not call methods of s that write. An error
-// from fn stops the walk and is returned.
+// from fn stops the walk and is returned. Records that do not decode are
+// skipped (see Scan, which counts them).
 func (s *Store) Each(q Query, fn func(Activity) error) error {
+	_, err := s.Scan(q, fn)
+	return err
+}
+
+// Scan is Each that also returns how many damaged activity records it
+// skipped: a damaged row never aborts a list or an export (`owtray repair`
+// copies the readable ones into a new file).
+func (s *Store) Scan(q Query, fn func(Activity) error) (skipped int, err error) {
 	m, err := newMatcher(q)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return s.view("list activities", func(tx *bolt.Tx) error {
+	err = s.view("list activities", func(tx *bolt.Tx) error {
+		skipped = 0
 		docs := bucket(tx, bucketDocs)
 		load := func(k []byte, rv *rowView) (Activity, error) { return assemble(docs, k, rv) }
 		if m.indexOnly {
 			load = fromIndex
 		}
 		skip, n := m.offset, 0
-		return scanRows(tx, m, func(k []byte, rv *rowView) (bool, error) {
+		return scanRows(tx, m, &skipped, func(k []byte, rv *rowView) (bool, error) {
 			if skip > 0 {
 				skip--
 				return true, nil
 			}
 			a, err := load(k, rv)
+			if errors.Is(err, ErrCorrupt) {
+				skipped++
+				return true, nil
+			}
 			if err != nil {
 				return false, err
 			}
@@ -144,18 +165,29 @@ func (s *Store) Each(q Query, fn func(Activity) error) error {
 			return m.limit == 0 || n < m.limit, nil
 		})
 	})
+	if skipped > 0 {
+		s.opts.Logger.Warn("damaged activity records skipped; run `owtray repair`", "count", skipped)
+	}
+	return skipped, err
 }
 
-// List returns the activities matching q, newest first.
-func (s *Store) List(q Query) ([]Activity, error) {
+// ListCounted is List that also returns how many damaged records it skipped.
+func (s *Store) ListCounted(q Query) ([]Activity, int, error) {
 	var out []Activity
 	if q.Limit > 0 {
 		out = make([]Activity, 0, min(q.Limit, 1024))
 	}
-	err := s.Each(q, func(a Activity) error {
+	skipped, err := s.Scan(q, func(a Activity) error {
 		out = append(out, a)
 		return nil
 	})
+	return out, skipped, err
+}
+
+// List returns the activities matching q, newest first (damaged records
+// skipped: see ListCounted).
+func (s *Store) List(q Query) ([]Activity, error) {
+	out, _, err := s.ListCounted(q)
 	return out, err
 }
 
@@ -171,12 +203,23 @@ func (s *Store) CountMatching(q Query) (int, error) {
 	}
 	var n int
 	err = s.view("count activities", func(tx *bolt.Tx) error {
-		return scanRows(tx, m, func([]byte, *rowView) (bool, error) {
+		return scanRows(tx, m, nil, func([]byte, *rowView) (bool, error) {
 			n++
 			return true, nil
 		})
 	})
 	return n, err
+}
+
+// DamagedRows counts the activity rows of the index that do not decode
+// (what list and the window skip); a walk of the compact index only.
+func (s *Store) DamagedRows() (int, error) {
+	bad := 0
+	err := s.view("count damaged rows", func(tx *bolt.Tx) error {
+		bad = 0
+		return scanRows(tx, nil, &bad, func([]byte, *rowView) (bool, error) { return true, nil })
+	})
+	return bad, err
 }
 
 // Count is the number of stored activities.
@@ -197,7 +240,7 @@ func (s *Store) Get(id int64) (Activity, error) {
 		if raw == nil {
 			return ErrNotFound
 		}
-		d, err := parseDoc(raw)
+		d, err := parseValidDoc(raw)
 		if err != nil {
 			return err
 		}
@@ -222,9 +265,12 @@ func (s *Store) Newest() (Activity, error) {
 	found := false
 	err := s.view("newest activity", func(tx *bolt.Tx) error {
 		docs := bucket(tx, bucketDocs)
-		return scanRows(tx, nil, func(k []byte, rv *rowView) (bool, error) {
+		return scanRows(tx, nil, nil, func(k []byte, rv *rowView) (bool, error) {
 			var err error
 			a, err = assemble(docs, k, rv)
+			if errors.Is(err, ErrCorrupt) {
+				return true, nil // the newest readable one
+			}
 			found = err == nil
 			return false, err
 		})
@@ -266,7 +312,7 @@ func (s *Store) Sports() ([]SportCount, error) {
 	var out []SportCount
 	index := map[string]int{} // sport -> position in out; lookups by string(bytes) do not allocate
 	err := s.view("list sports", func(tx *bolt.Tx) error {
-		return scanRows(tx, nil, func(_ []byte, rv *rowView) (bool, error) {
+		return scanRows(tx, nil, nil, func(_ []byte, rv *rowView) (bool, error) {
 			if i, ok := index[string(rv.sport)]; ok {
 				out[i].Count++
 				return true, nil
@@ -294,7 +340,7 @@ func (s *Store) MissingDetails(limit int) ([]int64, error) {
 	}
 	var ids []int64
 	err := s.view("missing details", func(tx *bolt.Tx) error {
-		return scanRows(tx, nil, func(k []byte, rv *rowView) (bool, error) {
+		return scanRows(tx, nil, nil, func(k []byte, rv *rowView) (bool, error) {
 			if rv.flags&flagHasDetail == 0 || rv.flags&flagDetailStale != 0 {
 				ids = append(ids, keyID(k))
 			}
@@ -311,7 +357,7 @@ func assemble(docs *bolt.Bucket, k []byte, rv *rowView) (Activity, error) {
 	if raw == nil {
 		return Activity{}, fmt.Errorf("activity %d: row without document: %w", id, ErrCorrupt)
 	}
-	d, err := parseDoc(raw)
+	d, err := parseValidDoc(raw)
 	if err != nil {
 		return Activity{}, fmt.Errorf("activity %d: %w", id, err)
 	}

@@ -44,6 +44,35 @@ func createBuckets(tx *bolt.Tx) error {
 // migrate runs every migration from the stored version up to target in one
 // write transaction: either the database ends at target or nothing changed.
 func (s *Store) migrate(migs []migration, target uint64) error {
+	// Read first: a file at the current version is not written to at all.
+	var current uint64
+	err := s.view("read schema version", func(tx *bolt.Tx) error {
+		var err error
+		current, err = storedVersion(tx)
+		if err != nil || current != target {
+			return err
+		}
+		for _, name := range allBuckets() {
+			if tx.Bucket([]byte(name)) == nil {
+				return fmt.Errorf("bucket %s missing at schema version %d: %w", name, current, ErrCorrupt)
+			}
+		}
+		return nil
+	})
+	if err != nil || current == target {
+		return err
+	}
+	if current > 0 && current < target {
+		dir := s.opts.BackupDir
+		if dir == "" {
+			dir = BackupDir(s.path)
+		}
+		p, err := s.BackupInto(dir, s.opts.Now())
+		if err != nil {
+			return fmt.Errorf("backup before migrating schema %d→%d: %w", current, target, err)
+		}
+		s.opts.Logger.Info("database backed up before migration", "backup", p)
+	}
 	return s.update(fmt.Sprintf("migrate database %s", s.path), func(tx *bolt.Tx) error {
 		v, err := storedVersion(tx)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -79,6 +80,18 @@ type Options struct {
 	// MaxBatchDelay bounds how long EnqueueEvent waits to share one commit
 	// with concurrent enqueues. Default 2 ms.
 	MaxBatchDelay time.Duration
+	// Check runs the full consistency check (see Check) before opening,
+	// as Open does by itself after an unclean shutdown.
+	Check bool
+	// fresh: a new file is wanted (repair), whatever HadData or backups say.
+	fresh bool
+	// HadData, when set, is asked before a missing or empty file is created
+	// anew: a non-empty answer (such as "owtray is connected to Strava")
+	// says the file held data, and Open fails with ErrMissing instead.
+	HadData func() string
+	// BackupDir receives the copy made before a schema migration; default
+	// BackupDir(path).
+	BackupDir string
 }
 
 func (o Options) withDefaults() Options {
@@ -112,6 +125,11 @@ type Store struct {
 	db   *bolt.DB
 	path string
 	opts Options
+	// marker is the unclean-shutdown marker this Store created ("" for a
+	// read-only one); damaged is set once bbolt panicked on the file, after
+	// which nothing more is written to it.
+	marker  string
+	damaged atomic.Bool
 }
 
 // inUseError is returned when the file lock cannot be taken within the timeout.
@@ -132,31 +150,6 @@ func (e *inUseError) Is(target error) bool { return target == ErrInUse }
 // matching ErrInUse; one written by a newer owtray fails with ErrSchemaTooNew.
 func Open(path string, opts Options) (*Store, error) {
 	return openWith(path, opts, migrations(), schemaVersion)
-}
-
-func openWith(path string, opts Options, migs []migration, target uint64) (*Store, error) {
-	opts = opts.withDefaults()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, FreelistType: bolt.FreelistMapType, PageSize: 16 << 10})
-	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, &inUseError{path: path, timeout: opts.Timeout}
-		}
-		if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrVersionMismatch) || errors.Is(err, bolterrors.ErrChecksum) {
-			return nil, fmt.Errorf("open database %s: not an owtray database or damaged: %w", path, err)
-		}
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	db.MaxBatchDelay = opts.MaxBatchDelay
-	s := &Store{db: db, path: path, opts: opts}
-	if err := s.restrictPermissions(); err != nil {
-		_ = db.Close()
-		return nil, err
-	}
-	if err := s.migrate(migs, target); err != nil {
-		_ = db.Close()
-		return nil, err
-	}
-	return s, nil
 }
 
 // restrictPermissions makes an existing file that others can read private.
@@ -180,6 +173,11 @@ func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close database %s: %w", s.path, err)
 	}
+	if s.marker != "" && !s.damaged.Load() {
+		if err := os.Remove(s.marker); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("close database %s: %w", s.path, err)
+		}
+	}
 	return nil
 }
 
@@ -190,7 +188,7 @@ func (s *Store) Path() string { return s.path }
 // has been set (new database or after Wipe).
 func (s *Store) AthleteID() (int64, error) {
 	var id int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view("read athlete id", func(tx *bolt.Tx) error {
 		var err error
 		id, err = athleteID(tx)
 		return err
@@ -263,7 +261,10 @@ func wipe(tx *bolt.Tx) error {
 
 // update runs fn in a write transaction and prefixes its error with what.
 func (s *Store) update(what string, fn func(tx *bolt.Tx) error) error {
-	if err := s.db.Update(fn); err != nil {
+	if s.damaged.Load() {
+		return fmt.Errorf("%s: %w", what, &DamagedError{Path: s.path, Problems: []string{"an earlier read found damaged pages"}})
+	}
+	if err := s.guarded(what, func() error { return s.db.Update(fn) }); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
@@ -271,10 +272,21 @@ func (s *Store) update(what string, fn func(tx *bolt.Tx) error) error {
 
 // view runs fn in a read transaction and prefixes its error with what.
 func (s *Store) view(what string, fn func(tx *bolt.Tx) error) error {
-	if err := s.db.View(fn); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+	if err := s.guarded(what, func() error { return s.db.View(fn) }); err != nil {
+		return fmt.Errorf("%s: %w", what, hint(err))
 	}
 	return nil
+}
+
+// guarded runs fn under guard and remembers a panic: the file is damaged,
+// and from then on this Store refuses to write to it.
+func (s *Store) guarded(what string, fn func() error) error {
+	err := guard(s.path, what, fn)
+	var de *DamagedError
+	if errors.As(err, &de) && !s.damaged.Swap(true) {
+		s.opts.Logger.Error("database damaged; not writing to it any more", "path", s.path, "err", err)
+	}
+	return err
 }
 
 // bucket returns a bucket that migration guarantees to exist.

@@ -239,6 +239,16 @@ func TestMigrationPath(t *testing.T) {
 			if fmt.Sprint(ran) != fmt.Sprint(tt.wantRan) {
 				t.Errorf("ran %v, want %v", ran, tt.wantRan)
 			}
+			if len(tt.wantRan) > 0 {
+				// A copy of the file as it was came first.
+				list, err := ListBackups(BackupDir(path))
+				if err != nil || len(list) == 0 {
+					t.Fatalf("no backup before the migration: %v", err)
+				}
+				if v := schemaOf(t, list[len(list)-1].Path); v != 1 {
+					t.Errorf("backup at schema version %d, want 1", v)
+				}
+			}
 		})
 	}
 }
