@@ -245,8 +245,8 @@ func TestMigrationPath(t *testing.T) {
 				if err != nil || len(list) == 0 {
 					t.Fatalf("no backup before the migration: %v", err)
 				}
-				if v := schemaOf(t, list[len(list)-1].Path); v != 1 {
-					t.Errorf("backup at schema version %d, want 1", v)
+				if v := schemaOf(t, list[len(list)-1].Path); v != schemaVersion {
+					t.Errorf("backup at schema version %d, want %d (the file as it was)", v, schemaVersion)
 				}
 			}
 		})
