@@ -28,7 +28,7 @@ func TestViewPrefersDetailAndFallsBackToSummaryRoute(t *testing.T) {
 	if got := strings.Join(v.Flags(), ","); got != "Private,Trainer,Manual" {
 		t.Errorf("flags = %q", got)
 	}
-	if len(v.Laps) != 1 || v.Laps[0].Name != "Lap 1" || v.Laps[0].Distance != 1000 || v.Laps[0].MovingTime != 300 || v.Laps[0].AverageHeartrate != 150.5 {
+	if len(v.Laps) != 1 || v.Laps[0].Name != "Lap 1" || v.Laps[0].Distance != 1000 || v.Laps[0].MovingTime != 300 || v.Laps[0].AverageHeartrate == nil || *v.Laps[0].AverageHeartrate != 150.5 {
 		t.Errorf("laps = %+v", v.Laps)
 	}
 	if len(v.Route) != 3 || v.Route[0] != [2]float64{38.5, -120.2} || v.RouteProblem != "" {
