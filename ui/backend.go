@@ -261,10 +261,10 @@ type Activity struct {
 // Lap is one lap of a detailed activity.
 type Lap struct {
 	Name               string
-	Distance           float64 // metres
-	MovingTime         int     // seconds
-	ElapsedTime        int     // seconds
-	TotalElevationGain float64 // metres
+	Distance           float64  // metres
+	MovingTime         int      // seconds
+	ElapsedTime        int      // seconds
+	TotalElevationGain float64  // metres
 	AverageSpeed       float64  // m/s
 	AverageHeartrate   *float64 // beats per minute; nil: not recorded
 }
