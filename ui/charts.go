@@ -23,7 +23,7 @@ import (
 const (
 	chartGutter  = 64 // left margin for the value labels
 	chartRight   = 10
-	chartPanelH  = 64
+	chartPanelH  = 56
 	chartGap     = 6
 	chartAxisH   = 22
 	chartMinW    = 260

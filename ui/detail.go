@@ -6,6 +6,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -33,18 +35,19 @@ type detailPanel struct {
 	load    latest // reloading the shown activity
 	action  latest // fetch details or an export
 
-	title, subtitle, social, info, flags, description, message *widget.Label
-	viewOnStrava, fetch, exportGPX, exportJSON                 *widget.Button
-	statGrid                                                   *fyne.Container
-	route                                                      *routeView
-	charts                                                     *chartsPanel
-	laps, splits                                               *table
-	fields                                                     *fieldTree
-	overview                                                   *container.Scroll
-	tabs                                                       *container.AppTabs
-	empty                                                      *widget.Label
-	body                                                       *fyne.Container
-	content                                                    fyne.CanvasObject
+	title, subtitle, timezone, social, info, flags, description, message *widget.Label
+	viewOnStrava, fetch, exportGPX, exportJSON                           *widget.Button
+	statGrid                                                             *fyne.Container
+	route                                                                *routeView
+	charts                                                               *chartsPanel
+	laps, splits                                                         *table
+	fields                                                               *fieldTree
+	overview                                                             *container.Scroll
+	overviewBox                                                          *fyne.Container
+	tabs                                                                 *container.AppTabs
+	empty                                                                *widget.Label
+	body                                                                 *fyne.Container
+	content                                                              fyne.CanvasObject
 }
 
 func newDetailPanel(lib Library, w worker, units func() Units, openURL func(string) error,
@@ -52,7 +55,7 @@ func newDetailPanel(lib Library, w worker, units func() Units, openURL func(stri
 	d := &detailPanel{lib: lib, w: w, units: units, openURL: openURL, saveAs: saveAs}
 	d.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.title.Wrapping = fyne.TextWrapWord
-	for _, l := range []**widget.Label{&d.subtitle, &d.social, &d.info, &d.flags, &d.description, &d.message} {
+	for _, l := range []**widget.Label{&d.subtitle, &d.timezone, &d.social, &d.info, &d.flags, &d.description, &d.message} {
 		*l = widget.NewLabel("")
 		(*l).Wrapping = fyne.TextWrapWord
 	}
@@ -64,10 +67,17 @@ func newDetailPanel(lib Library, w worker, units func() Units, openURL func(stri
 	d.splits = newTable(splitColumns(), numericRight())
 	d.fields = newFieldTree(units)
 
-	d.overview = container.NewVScroll(container.NewVBox(d.statGrid, d.social, d.info, d.flags, d.description, d.charts.content))
-	left := container.NewVBox(d.title, d.subtitle,
+	pad := theme.InnerPadding()
+	d.overviewBox = container.NewVBox(container.New(layout.NewCustomPaddedLayout(pad/2, 0, pad, pad), d.statGrid),
+		d.charts.content, d.description, d.social, d.info, d.flags)
+	d.overview = container.NewVScroll(d.overviewBox)
+	d.charts.resized = func() {
+		d.overviewBox.Refresh()
+		d.overview.Refresh()
+	}
+	left := container.NewVBox(d.subtitle, d.timezone,
 		container.NewGridWithColumns(2, d.viewOnStrava, d.fetch, d.exportGPX, d.exportJSON), d.message)
-	top := container.NewGridWithColumns(2, left, d.route)
+	top := container.NewBorder(d.title, nil, nil, nil, container.NewGridWithColumns(2, left, d.route))
 	d.tabs = container.NewAppTabs(container.NewTabItem("Overview", d.overview), container.NewTabItem("Laps", d.laps.content),
 		container.NewTabItem("Splits", d.splits.content), container.NewTabItem("All fields", d.fields.content))
 	d.body = container.NewBorder(top, nil, nil, nil, d.tabs)
@@ -124,10 +134,13 @@ func (d *detailPanel) render(a Activity) {
 	d.current = a
 	u := d.units()
 	d.title.SetText(a.Name)
-	d.subtitle.SetText(joinNonEmpty(" · ", sportLabel(a.SportType), formatDateLong(a.StartDateLocal), a.Timezone))
+	d.subtitle.SetText(joinNonEmpty(" · ", sportLabel(a.SportType), formatDateLong(a.StartDateLocal)))
+	setLabel(d.timezone, a.Timezone)
 	d.stats = overviewStats(a, u)
 	setStats(d.statGrid, d.stats)
-	d.flags.SetText(joinNonEmpty(" · ", a.Flags()...))
+	defer d.overview.Refresh()
+	defer d.overviewBox.Refresh() // the grid's height follows its figures
+	setLabel(d.flags, joinNonEmpty(" · ", a.Flags()...))
 	d.empty.Hide()
 	d.body.Show()
 	if !a.Loaded {

@@ -42,6 +42,8 @@ type chartsPanel struct {
 	series  []chartSeries
 	// onHover marks the hovered [lat, lng] on the route; ok false clears it.
 	onHover func(at [2]float64, ok bool)
+	// resized tells the container that the panel's height changed.
+	resized func()
 
 	status  *widget.Label // loading, none, failed
 	readout *widget.Label // values under the pointer
@@ -50,7 +52,7 @@ type chartsPanel struct {
 }
 
 func newChartsPanel(lib Library, w worker, onHover func([2]float64, bool)) *chartsPanel {
-	c := &chartsPanel{lib: lib, w: w, onHover: onHover}
+	c := &chartsPanel{lib: lib, w: w, onHover: onHover, resized: func() {}}
 	c.status = widget.NewLabel("")
 	c.status.Wrapping = fyne.TextWrapWord
 	c.readout = widget.NewLabel(msgHoverCharts)
@@ -107,6 +109,7 @@ func (c *chartsPanel) setStatus(text string) {
 	c.readout.Hide()
 	c.chart.setData(xAxis{}, nil)
 	c.chart.Hide()
+	c.resized()
 }
 
 // draw shows the streams in the units u (again after a change of units).
@@ -134,6 +137,7 @@ func (c *chartsPanel) draw(u Units) {
 	c.readout.Show()
 	c.chart.Show()
 	c.chart.setData(c.x, c.series)
+	c.resized()
 }
 
 // hovered shows the values at sample i and marks the route there.
