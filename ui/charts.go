@@ -283,7 +283,7 @@ func axisTicks(x xAxis, lo, hi float64, width, minGap float32) []tick {
 	maxTicks := max(1, int(width/minGap))
 	var unit float64 = 1
 	var steps []float64
-	var label func(v float64) string
+	var label func(v, step float64) string
 	if x.distance {
 		unit = 1000
 		suffix := " km"
@@ -293,12 +293,12 @@ func axisTicks(x xAxis, lo, hi float64, width, minGap float32) []tick {
 		for p := 0.01; p < 1e5; p *= 10 {
 			steps = append(steps, p, 2*p, 5*p)
 		}
-		label = func(v float64) string {
+		label = func(v, _ float64) string {
 			return trimZeros(formatFloat(v/unit, 2)) + suffix
 		}
 	} else {
 		steps = []float64{10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 43200, 86400}
-		label = func(v float64) string { return formatClockShort(int(v)) }
+		label = func(v, step float64) string { return formatClockShort(int(v), step < 60) }
 	}
 	span := (hi - lo) / unit
 	step := steps[len(steps)-1]
@@ -310,7 +310,7 @@ func axisTicks(x xAxis, lo, hi float64, width, minGap float32) []tick {
 	}
 	var out []tick
 	for v := math.Ceil(lo/unit/step) * step; v <= hi/unit+1e-9; v += step {
-		out = append(out, tick{value: v * unit, label: label(v * unit)})
+		out = append(out, tick{value: v * unit, label: label(v*unit, step)})
 	}
 	return out
 }
@@ -329,9 +329,9 @@ func trimZeros(s string) string {
 	return s
 }
 
-// formatClockShort is h:mm for whole minutes and m:ss otherwise.
-func formatClockShort(s int) string {
-	if s%60 != 0 {
+// formatClockShort is h:mm, or m:ss for seconds.
+func formatClockShort(s int, seconds bool) string {
+	if seconds {
 		return strconv.Itoa(s/60) + ":" + pad2(s%60)
 	}
 	return strconv.Itoa(s/3600) + ":" + pad2(s/60%60)
