@@ -74,7 +74,7 @@ func runActivity(id int64) Activity {
 			AverageSpeed: 1 / 0.3})
 	}
 	a.JSON, _ = json.Marshal(map[string]any{"id": id, "name": a.Name, "sport_type": "Run", "distance": a.Distance,
-		"laps": []map[string]any{{"name": "Lap 1", "distance": 5000}, {"name": "Lap 2", "distance": 5000}},
+		"laps":          []map[string]any{{"name": "Lap 1", "distance": 5000}, {"name": "Lap 2", "distance": 5000}},
 		"splits_metric": []map[string]any{{"split": 1, "average_speed": 3.33}}, "segment_efforts": []any{},
 		"best_efforts": []map[string]any{{"name": "1k", "elapsed_time": 290}}, "gear": map[string]any{"name": "Pegasus 40"}})
 	return a
@@ -95,8 +95,8 @@ func rideActivity(id int64) Activity {
 func manualActivity(id int64) Activity {
 	return Activity{ID: id, Name: "Treadmill (typed in)", SportType: "Run", StartDateLocal: time.Date(2024, 5, 5, 18, 0, 0, 0, time.UTC),
 		Distance: 5000, MovingTime: 1500, ElapsedTime: 1500, Loaded: true, Detailed: true, Manual: true,
-		Figures:  Figures{AverageSpeed: ptr(5000.0 / 1500), MaxSpeed: ptr(0.0), KudosCount: ptr(0), CommentCount: ptr(0), AchievementCount: ptr(0), PRCount: ptr(0)},
-		JSON:     []byte(`{"id":` + "1" + `,"manual":true,"laps":[],"segment_efforts":[]}`)}
+		Figures: Figures{AverageSpeed: ptr(5000.0 / 1500), MaxSpeed: ptr(0.0), KudosCount: ptr(0), CommentCount: ptr(0), AchievementCount: ptr(0), PRCount: ptr(0)},
+		JSON:    []byte(`{"id":` + "1" + `,"manual":true,"laps":[],"segment_efforts":[]}`)}
 }
 
 // detailFixture is a backend holding the run, the ride and the manual
