@@ -227,7 +227,12 @@ func (f *fakeBackend) Streams(_ context.Context, id int64) (Streams, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.streams[id], nil
+	s := f.streams[id] // copied, as a real backend decodes a new one each time
+	for _, p := range []*[]float64{&s.Time, &s.Distance, &s.Altitude, &s.Velocity, &s.Heartrate, &s.Cadence, &s.Watts} {
+		*p = slices.Clone(*p)
+	}
+	s.LatLng = slices.Clone(s.LatLng)
+	return s, nil
 }
 
 func (f *fakeBackend) StravaURL(id int64) string {

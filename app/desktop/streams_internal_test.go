@@ -2,6 +2,7 @@ package desktop
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -52,5 +53,52 @@ func TestStreamsOf(t *testing.T) {
 				tt.check(t, s)
 			}
 		})
+	}
+}
+
+// BenchmarkDecodeStreams measures the backend's share of opening a detail
+// with cached streams of 10,000 points: Strava's JSON parsed and turned
+// into the charts' samples (the store read is one bbolt Get).
+func BenchmarkDecodeStreams(b *testing.B) {
+	const n = 10000
+	var sb strings.Builder
+	sb.WriteString(`{`)
+	series := func(key string, f func(i int) string) {
+		sb.WriteString(`"` + key + `":{"data":[`)
+		for i := range n {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(f(i))
+		}
+		sb.WriteString(`],"series_type":"distance","original_size":10000,"resolution":"high"},`)
+	}
+	num := func(scale float64) func(int) string {
+		return func(i int) string { return strconv.FormatFloat(float64(i)*scale, 'f', 1, 64) }
+	}
+	series("time", func(i int) string { return strconv.Itoa(i) })
+	series("distance", num(3.1))
+	series("altitude", num(0.01))
+	series("velocity_smooth", num(0.0003))
+	series("heartrate", func(i int) string { return strconv.Itoa(120 + i%50) })
+	series("cadence", func(i int) string { return strconv.Itoa(80 + i%10) })
+	series("watts", func(i int) string { return strconv.Itoa(200 + i%100) })
+	sb.WriteString(`"latlng":{"data":[`)
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString("[47." + strconv.Itoa(100000+i) + ",8." + strconv.Itoa(500000+i) + "]")
+	}
+	sb.WriteString(`]}}`)
+	raw := []byte(sb.String())
+	for b.Loop() {
+		s, err := strava.ParseStreams(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if v := streamsOf(s); v.Len() != n || v.Problem != "" {
+			b.Fatalf("%d samples, %q", v.Len(), v.Problem)
+		}
 	}
 }
