@@ -63,8 +63,8 @@ func newDetailPanel(lib Library, w worker, units func() Units, openURL func(stri
 	d.charts = newChartsPanel(lib, w, d.route.setMarker)
 	d.newActions()
 	d.statGrid = container.New(statsLayout{})
-	d.laps = newTable(lapColumns(), numericRight())
-	d.splits = newTable(splitColumns(), numericRight())
+	d.laps = newTable(tableColumns(), numericRight())
+	d.splits = newTable(tableColumns(), numericRight())
 	d.fields = newFieldTree(units)
 
 	pad := theme.InnerPadding()

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -134,14 +135,14 @@ func TestLapsAndSplitsTables(t *testing.T) {
 		splitRow0, splitLast []string
 		splits               int
 	}{
-		{Metric, []string{"Lap 1", "5.00 km", "0:25:00", "0:25:50", "5:00 /km", "60 m", "150 bpm"},
-			[]string{"Lap 2", "5.00 km", "0:25:00", "0:25:50", "5:00 /km", "60 m", ""},
-			"km", []string{"1", "1.00 km", "0:05:00", "0:05:10", "5:00 /km", "+5 m", "150 bpm"},
-			[]string{"10", "1.00 km", "0:05:00", "0:05:10", "5:00 /km", "-4 m", "150 bpm"}, 10},
-		{Imperial, []string{"Lap 1", "3.11 mi", "0:25:00", "0:25:50", "8:03 /mi", "197 ft", "150 bpm"},
-			[]string{"Lap 2", "3.11 mi", "0:25:00", "0:25:50", "8:03 /mi", "197 ft", ""},
-			"mi", []string{"1", "1.00 mi", "0:08:02", "0:08:18", "8:03 /mi", "0 ft", ""},
-			[]string{"7", "0.21 mi", "0:01:43", "0:01:46", "8:03 /mi", "0 ft", ""}, 7},
+		{Metric, []string{"Lap 1", "5.00 km", "0:25:00", "5:00 /km", "60 m", "150 bpm"},
+			[]string{"Lap 2", "5.00 km", "0:25:00", "5:00 /km", "60 m", ""},
+			"km", []string{"1", "1.00 km", "0:05:00", "5:00 /km", "+5 m", "150 bpm"},
+			[]string{"10", "1.00 km", "0:05:00", "5:00 /km", "-4 m", "150 bpm"}, 10},
+		{Imperial, []string{"Lap 1", "3.11 mi", "0:25:00", "8:03 /mi", "197 ft", "150 bpm"},
+			[]string{"Lap 2", "3.11 mi", "0:25:00", "8:03 /mi", "197 ft", ""},
+			"mi", []string{"1", "1.00 mi", "0:08:02", "8:03 /mi", "0 ft", ""},
+			[]string{"7", "0.21 mi", "0:01:43", "8:03 /mi", "0 ft", ""}, 7},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.units), func(t *testing.T) {
@@ -412,7 +413,7 @@ func TestRouteScaleBarAndResize(t *testing.T) {
 		r.Resize(size)
 		minX, minY, maxX, maxY := float32(math.MaxFloat32), float32(math.MaxFloat32), float32(0), float32(0)
 		for _, o := range visible(r) {
-			if l, ok := o.(*canvas.Line); ok && l.StrokeWidth == 2 && l.Position1.Y < size.Height-routePadding/2-8 {
+			if l, ok := o.(*canvas.Line); ok && l.StrokeColor == theme.Color(theme.ColorNamePrimary) {
 				for _, p := range []fyne.Position{l.Position1, l.Position2} {
 					minX, maxX, minY, maxY = min(minX, p.X), max(maxX, p.X), min(minY, p.Y), max(maxY, p.Y)
 				}

@@ -56,19 +56,15 @@ func (t *table) set(header []string, rows [][]string, placeholder string) {
 	t.list.Show()
 }
 
-// lapColumns: name, distance, moving, elapsed, pace or speed, elevation gain, heart rate.
-func lapColumns() columns {
-	return columns{widths: []float32{64, 76, 64, 64, 80, 56, 60}, flex: 0}
-}
-
-// splitColumns: split, distance, moving, elapsed, pace or speed, elevation difference, heart rate.
-func splitColumns() columns {
-	return columns{widths: []float32{40, 76, 64, 64, 80, 56, 60}, flex: 0}
+// tableColumns: lap or split, distance, moving time, pace or speed,
+// elevation, heart rate.
+func tableColumns() columns {
+	return columns{widths: []float32{56, 84, 78, 96, 70, 80}, flex: 0}
 }
 
 // numericRight aligns every column but the first to the trailing edge.
 func numericRight() map[int]bool {
-	return map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true}
+	return map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true}
 }
 
 func speedHeader(sport string) string {
@@ -85,12 +81,13 @@ func optionalHeartrate(bpm *float64) string {
 	return formatHeartrate(*bpm)
 }
 
-// lapRows are Strava's laps as sent, in the user's units.
+// lapRows are Strava's laps as sent, in the user's units; the time is the
+// moving time, from which Strava computes the lap's average speed.
 func lapRows(a Activity, u Units) (header []string, rows [][]string) {
-	header = []string{"Lap", "Distance", "Moving", "Elapsed", speedHeader(a.SportType), "Elev", "HR"}
+	header = []string{"Lap", "Distance", "Time", speedHeader(a.SportType), "Elev", "HR"}
 	for _, l := range a.Laps {
 		rows = append(rows, []string{l.Name, formatDistance(l.Distance, u), formatDuration(l.MovingTime),
-			formatDuration(l.ElapsedTime), formatSpeedOrPace(l.AverageSpeed, a.SportType, u),
+			formatSpeedOrPace(l.AverageSpeed, a.SportType, u),
 			formatElevation(l.TotalElevationGain, u), optionalHeartrate(l.AverageHeartrate)})
 	}
 	return header, rows
@@ -102,10 +99,10 @@ func splitRows(a Activity, u Units) (header []string, rows [][]string) {
 	if u == Imperial {
 		splits, unit = a.SplitsStandard, "mi"
 	}
-	header = []string{unit, "Distance", "Moving", "Elapsed", speedHeader(a.SportType), "Elev", "HR"}
+	header = []string{unit, "Distance", "Time", speedHeader(a.SportType), "Elev", "HR"}
 	for _, s := range splits {
 		rows = append(rows, []string{strconv.Itoa(s.Split), formatDistance(s.Distance, u), formatDuration(s.MovingTime),
-			formatDuration(s.ElapsedTime), formatSpeedOrPace(s.AverageSpeed, a.SportType, u),
+			formatSpeedOrPace(s.AverageSpeed, a.SportType, u),
 			signed(formatElevation(s.ElevationDifference, u), s.ElevationDifference), optionalHeartrate(s.AverageHeartrate)})
 	}
 	return header, rows

@@ -153,7 +153,7 @@ func (rr *routeRenderer) layoutScale(size fyne.Size) {
 	}
 	metres, label := scaleLength(mpp*float64(size.Width)*scaleBarMax, rr.view.units)
 	px := float32(metres / mpp)
-	x0, y := float32(routePadding), size.Height-routePadding/2-2
+	x0, y := float32(routePadding), size.Height-routePadding
 	fg := theme.Color(theme.ColorNameForeground)
 	for _, l := range []*canvas.Line{rr.scaleLine, rr.scaleLeft, rr.scaleRight} {
 		l.StrokeColor, l.StrokeWidth = fg, 2
@@ -163,7 +163,7 @@ func (rr *routeRenderer) layoutScale(size fyne.Size) {
 	rr.scaleRight.Position1, rr.scaleRight.Position2 = fyne.NewPos(x0+px, y-5), fyne.NewPos(x0+px, y)
 	rr.scaleText.Text, rr.scaleText.Color = label, fg
 	h := rr.scaleText.MinSize().Height
-	rr.scaleText.Move(fyne.NewPos(x0+px+6, y-h+2))
+	rr.scaleText.Move(fyne.NewPos(x0+px+6, y-h/2-2))
 	rr.scaleText.Refresh()
 	rr.objects = append(rr.objects, rr.scaleLine, rr.scaleLeft, rr.scaleRight, rr.scaleText)
 }
