@@ -306,7 +306,7 @@ func menuLabels(t *testing.T, menu dbus.BusObject) map[string]int32 {
 }
 
 // saveDocScreenshots refreshes README's screenshots: the list (already
-// taken), a detail view (the third row clicked) with its charts and the
+// taken), a detail view (the first row clicked) with its charts and the
 // pointer over them, and its laps.
 func saveDocScreenshots(t *testing.T, dir, listShot string) {
 	t.Helper()
@@ -317,7 +317,7 @@ func saveDocScreenshots(t *testing.T, dir, listShot string) {
 			t.Fatalf("xdotool %v: %v %s", args, err, out)
 		}
 	}
-	xdotool("mousemove", "300", "265", "click", "1") // the third row
+	xdotool("mousemove", "300", "190", "click", "1") // the first row
 	time.Sleep(3 * time.Second) // the detail and its streams load
 	xdotool("mousemove", "900", "560")
 	time.Sleep(time.Second)
