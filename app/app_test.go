@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func (in *instance) run(opts app.RunOptions) func() time.Duration {
 	done := make(chan error, 1)
 	go func() { done <- in.app.Run(ctx, opts) }()
 	in.waitFor("the server to answer", func() bool {
-		resp, err := http.Get(in.base + webhook.HealthPath)
+		resp, err := http.Get(in.base + app.HealthPath)
 		if err != nil {
 			return false
 		}
@@ -92,24 +93,54 @@ func (in *instance) login() {
 	}
 }
 
-func (in *instance) health() webhook.Health {
+// health reads the public health report; it must show no secret and
+// nothing about the athlete (issue 11): no athlete or subscription id, no
+// callback URL, no token state or result texts.
+func (in *instance) health() app.Health {
 	in.t.Helper()
-	resp, err := http.Get(in.base + webhook.HealthPath)
+	resp, err := http.Get(in.base + app.HealthPath)
 	if err != nil {
 		in.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var h webhook.Health
+	var h app.Health
 	body, _ := io.ReadAll(resp.Body)
 	if err := json.Unmarshal(body, &h); err != nil {
 		in.t.Fatalf("health %s: %v", body, err)
 	}
-	for _, secret := range []string{"sim-client-secret", in.env[config.EnvWebhookVerifyToken]} {
-		if strings.Contains(string(body), secret) {
-			in.t.Fatalf("health shows a secret: %s", body)
+	disclosed := []string{"sim-client-secret", in.env[config.EnvWebhookVerifyToken], "athlete", "subscription_id",
+		"callback", "connect", "result", "error", "reason", strconv.FormatInt(in.sim.Sim.AthleteID(), 10), in.base}
+	if id, cb, ok := in.sim.Sim.Subscription(); ok {
+		disclosed = append(disclosed, `:`+strconv.FormatInt(id, 10)+`,`, `:`+strconv.FormatInt(id, 10)+`}`, cb)
+	}
+	if st, err := in.app.Status(context.Background()); err == nil && st.AthleteName != "" {
+		disclosed = append(disclosed, st.AthleteName)
+	}
+	for _, s := range disclosed {
+		if strings.Contains(string(body), s) {
+			in.t.Fatalf("health discloses %q: %s", s, body)
+		}
+	}
+	var keys map[string]any
+	_ = json.Unmarshal(body, &keys)
+	for k := range keys {
+		switch k {
+		case "status", "webhooks_subscribed", "last_event_at", "last_sync_at", "queue_depth", "checked_at":
+		default:
+			in.t.Errorf("health has field %q: %s", k, body)
 		}
 	}
 	return h
+}
+
+// status is the full picture, as `owtray status` shows it.
+func (in *instance) status() app.Status {
+	in.t.Helper()
+	st, err := in.app.Status(context.Background())
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	return st
 }
 
 func TestRunEndToEndWebhooks(t *testing.T) {
@@ -125,8 +156,11 @@ func TestRunEndToEndWebhooks(t *testing.T) {
 	}
 	h := in.health()
 	subID, cb, _ := in.sim.Sim.Subscription()
-	if h.Status != webhook.StatusOK || h.Subscription.ID != subID || h.Subscription.CallbackURL != cb || h.AthleteID != in.sim.Sim.AthleteID() {
+	if h.Status != app.HealthOK || !h.WebhooksSubscribed || h.QueueDepth != 0 {
 		t.Fatalf("health %+v", h)
+	}
+	if st := in.status(); st.Health != app.HealthOK || st.Webhooks.SubscriptionID != subID || st.Webhooks.CallbackURL != cb || st.AthleteID != in.sim.Sim.AthleteID() {
+		t.Fatalf("status %+v", st)
 	}
 
 	// create → visible; update → renamed; delete → gone.
@@ -168,8 +202,11 @@ func TestRunEndToEndWebhooks(t *testing.T) {
 	if n, _ := in.app.CountActivities(store.Query{}); n != 200 {
 		t.Errorf("local data after deauthorization: %d activities", n)
 	}
-	if h := in.health(); h.Status != webhook.StatusDegraded || !strings.Contains(h.Connection, "reconnect") {
+	if h := in.health(); h.Status != app.HealthDegraded || h.LastEventAt.IsZero() {
 		t.Errorf("health after deauthorization: %+v", h)
+	}
+	if st := in.status(); st.Health != app.HealthDegraded || !strings.Contains(strings.Join(st.HealthReasons, ";"), "reconnect") {
+		t.Errorf("status after deauthorization: %q %q", st.Health, st.HealthReasons)
 	}
 	if d := stop(); d > app.ShutdownTimeout {
 		t.Errorf("stop took %s", d)
@@ -196,8 +233,11 @@ func TestRunWithoutTunnelSaysHowToEnableWebhooks(t *testing.T) {
 		st, _ := in.app.Status(context.Background())
 		return st.Webhooks.Mode == app.WebhooksOff && strings.Contains(st.Webhooks.Message, "NGROK_AUTHTOKEN")
 	})
-	if h := in.health(); h.Tunnel.State != "off" || h.Status != webhook.StatusDegraded {
+	if h := in.health(); h.Status != app.HealthDegraded {
 		t.Errorf("health %+v", h)
+	}
+	if st := in.status(); !strings.Contains(strings.Join(st.HealthReasons, ";"), "tunnel: "+st.Webhooks.Message) {
+		t.Errorf("status health reasons %q, want the tunnel's", st.HealthReasons)
 	}
 }
 
@@ -305,4 +345,34 @@ func TestConnectingWhileRunningStartsTheImport(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	in.login()
 	in.waitFor("the import started by connecting", func() bool { n, _ := in.app.CountActivities(store.Query{}); return n == 120 })
+}
+
+// TestHealthRoute: the health report over the loopback server (the same
+// handler the tunnel serves): its methods, and nothing about the athlete.
+func TestHealthRoute(t *testing.T) {
+	in := newInstance(t, 3, nil)
+	in.run(app.RunOptions{NoPolling: true})
+	in.login()
+	in.waitFor("the subscription", func() bool { return in.status().Webhooks.Subscribed })
+	for _, tt := range []struct {
+		method string
+		status int
+	}{{http.MethodGet, 200}, {http.MethodHead, 200}, {http.MethodPost, 405}, {http.MethodDelete, 405}} {
+		req, _ := http.NewRequest(tt.method, in.base+app.HealthPath, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s health = %d (Cache-Control %q), want %d", tt.method, resp.StatusCode, resp.Header.Get("Cache-Control"), tt.status)
+		}
+	}
+	h := in.health() // fails on any athlete, subscription or callback detail
+	if !h.WebhooksSubscribed || h.CheckedAt.IsZero() {
+		t.Errorf("health %+v", h)
+	}
+	if st := in.status(); st.Webhooks.SubscriptionID == 0 || st.AthleteID == 0 {
+		t.Errorf("status lacks the full picture: %+v", st.Webhooks)
+	}
 }

@@ -51,11 +51,15 @@ type instanceState struct {
 	restartTunnel func()
 }
 
-// webhookHandler serves the webhook routes with the current verify token:
-// the setup form can change the token while the app runs.
+// webhookHandler serves the webhook route with the current verify token
+// (the setup form can change the token while the app runs) and the health
+// route; it is the handler's Observer.
 type webhookHandler struct {
-	cfg     webhook.Config
-	current atomic.Pointer[webhook.Handler]
+	cfg               webhook.Config
+	current           atomic.Pointer[webhook.Handler]
+	health            http.HandlerFunc
+	worker            *webhook.Worker
+	ignored, rejected atomic.Uint64
 }
 
 func (h *webhookHandler) setVerifyToken(token string) error {
@@ -69,10 +73,14 @@ func (h *webhookHandler) setVerifyToken(token string) error {
 	return nil
 }
 
-// ServeHTTP answers only the webhook and health paths (404 elsewhere), so
-// it is also what the tunnel serves.
+// ServeHTTP answers only the webhook and health paths, matched exactly
+// (404 elsewhere), so it is also what the tunnel serves.
 func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	webhook.PublicHandler(h.current.Load()).ServeHTTP(w, r)
+	if r.URL.Path == HealthPath {
+		h.health(w, r)
+		return
+	}
+	h.current.Load().ServeHTTP(w, r)
 }
 
 // ShutdownTimeout bounds the graceful stop of Run.
@@ -106,13 +114,8 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 		Logger: a.log,
 		Now:    a.opts.Now,
 	})
-	hooks := &webhookHandler{cfg: webhook.Config{
-		Store:        a.store,
-		Worker:       worker,
-		HealthSource: a.health,
-		Logger:       a.log,
-		Now:          a.opts.Now,
-	}}
+	hooks := &webhookHandler{cfg: webhook.Config{Store: a.store, Logger: a.log}, health: a.serveHealth, worker: worker}
+	hooks.cfg.Observer = hooks
 	if err := hooks.setVerifyToken(verifyToken); err != nil {
 		return err
 	}
@@ -120,7 +123,7 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	mux.HandleFunc("GET "+auth.AuthorizePath, a.serveFlow)
 	mux.HandleFunc("GET "+auth.CallbackPath, a.serveFlow)
 	mux.Handle(webhook.WebhookPath, hooks)
-	mux.Handle(webhook.HealthPath, hooks)
+	mux.Handle(HealthPath, hooks)
 
 	a.rt.mu.Lock()
 	a.rt.serving, a.rt.worker, a.rt.webhook = true, worker, hooks
@@ -406,33 +409,6 @@ func (a *App) pollInterval() time.Duration {
 		return s.PollInterval
 	}
 	return a.conf().PollInterval
-}
-
-// health is the app's part of the webhook health report.
-func (a *App) health(_ context.Context) webhook.AppHealth {
-	h := webhook.AppHealth{Connection: "not connected: run `owtray login`"}
-	tok, err := a.tokens.Token()
-	switch {
-	case err == nil:
-		h.Connected, h.AthleteID, h.Connection = true, tok.AthleteID, "connected"
-	case errors.Is(err, auth.ErrNeedsReconnect) || a.wasConnected():
-		h.Connection = ConnectionLost
-		h.Problems = append(h.Problems, "the Strava connection needs to be reconnected")
-	}
-	a.rt.mu.Lock()
-	st := a.rt.tunnel
-	subErr := a.rt.subErr
-	a.rt.mu.Unlock()
-	h.Tunnel = webhook.TunnelHealth{State: string(st.Mode), PublicURL: st.PublicURL}
-	if st.Mode == tunnel.ModeError || st.Mode == tunnel.ModeOff {
-		h.Tunnel.Error = st.Message
-	}
-	if subErr != "" {
-		h.Problems = append(h.Problems, "webhook subscription: "+subErr)
-	}
-	snap := a.limits.Snapshot().Current(a.opts.Now())
-	h.RateLimit = &snap
-	return h
 }
 
 // ConnectionLost describes an athlete whose access ended (revoked on

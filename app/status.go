@@ -35,6 +35,10 @@ type Status struct {
 	RateLimit      string                   `json:"rate_limit"`
 	RateLimits     strava.RateLimitSnapshot `json:"rate_limits"`
 	DataDir        string                   `json:"data_dir"`
+	// Health is what the health endpoint reports; HealthReasons say why it
+	// is degraded (they may name the athlete's data: not in the endpoint).
+	Health        HealthStatus `json:"health"`
+	HealthReasons []string     `json:"health_reasons,omitempty"`
 }
 
 // WebhookStatus says whether new activities arrive in real time.
@@ -45,6 +49,25 @@ type WebhookStatus struct {
 	Subscription string      `json:"subscription_error,omitempty"`
 	QueueDepth   int         `json:"queue_depth"`
 	Paused       string      `json:"paused,omitempty"` // why event processing waits
+	// Subscribed: a push subscription is registered (SubscriptionID, for
+	// CallbackURL).
+	Subscribed     bool   `json:"subscribed"`
+	SubscriptionID int64  `json:"subscription_id,omitempty"`
+	CallbackURL    string `json:"callback_url,omitempty"`
+	// The event queue.
+	LastEventAt     time.Time `json:"last_event_at,omitzero"` // last event received
+	OldestPendingAt time.Time `json:"oldest_pending_at,omitzero"`
+	LastProcessedAt time.Time `json:"last_processed_at,omitzero"`
+	LastResult      string    `json:"last_result,omitempty"`
+	Received        uint64    `json:"received"`
+	Duplicates      uint64    `json:"duplicates"`
+	Processed       uint64    `json:"processed"`
+	// Ignored (foreign owner or subscription) and Rejected (bad requests)
+	// count since the running instance started; such events are not stored.
+	Ignored  uint64 `json:"ignored"`
+	Rejected uint64 `json:"rejected"`
+	// Worker is the event worker of the running instance.
+	Worker webhook.WorkerStatus `json:"worker,omitzero"`
 }
 
 // WebhookMode says how, if at all, new activities reach owtray in real
@@ -128,7 +151,15 @@ func (a *App) tokenProblem(err error) Problem {
 }
 
 // Status reports the connection, the stored data and the rate limits.
-func (a *App) Status(_ context.Context) (Status, error) {
+func (a *App) Status(ctx context.Context) (Status, error) {
+	st, err := a.status(ctx)
+	if err == nil {
+		st.Health, st.HealthReasons = assessHealth(st, a.opts.Now())
+	}
+	return st, err
+}
+
+func (a *App) status(_ context.Context) (Status, error) {
 	st := Status{DataDir: a.conf().DataDir, RateLimit: "unknown until the first request"}
 	if tok, err := a.tokens.Token(); err == nil {
 		st.Connected = true
@@ -147,9 +178,13 @@ func (a *App) Status(_ context.Context) (Status, error) {
 	}
 	st.LastSync, st.LastSyncResult, st.LastSyncError = sync.LastSyncAt, sync.LastSyncResult, sync.LastSyncError
 	st.ImportPending = sync.FullImport.InProgress
-	st.RateLimits = a.limits.Snapshot().Current(a.opts.Now())
+	now := a.opts.Now()
+	st.RateLimits = a.limits.Snapshot().Current(now)
 	st.RateLimit = describeLimits(st.RateLimits)
-	if st.Webhooks.QueueDepth, err = a.store.QueueDepth(); err != nil {
+	w := &st.Webhooks
+	w.SubscriptionID, w.CallbackURL = sync.Webhook.SubscriptionID, sync.Webhook.CallbackURL
+	w.Subscribed = w.SubscriptionID != 0
+	if err := a.queueStatus(w); err != nil {
 		return st, err
 	}
 	a.rt.mu.Lock()
@@ -161,12 +196,37 @@ func (a *App) Status(_ context.Context) (Status, error) {
 		st.Webhooks.Mode, st.Webhooks.PublicURL, st.Webhooks.Message = webhookMode(t.Mode), t.PublicURL, t.Message
 		st.Webhooks.Subscription = a.rt.subErr
 		if a.rt.worker != nil {
-			if ws := a.rt.worker.Status(); ws.State == webhook.StatePaused {
+			ws := a.rt.worker.Status()
+			st.Webhooks.Worker = ws
+			if ws.State == webhook.StatePaused {
 				st.Webhooks.Paused = ws.Reason
 			}
 		}
+		if h := a.rt.webhook; h != nil {
+			st.Webhooks.Ignored, st.Webhooks.Rejected = h.ignored.Load(), h.rejected.Load()
+		}
 	}
 	return st, nil
+}
+
+// queueStatus fills in the webhook event queue's figures.
+func (a *App) queueStatus(w *WebhookStatus) error {
+	q, err := a.store.QueueStats()
+	if err != nil {
+		return err
+	}
+	w.QueueDepth, w.LastEventAt, w.LastProcessedAt, w.LastResult = q.Depth, q.LastReceivedAt, q.LastProcessedAt, q.LastResult
+	w.Received, w.Duplicates, w.Processed = q.Received, q.Duplicates, q.Processed
+	if q.Depth > 0 {
+		pending, err := a.store.PendingEvents(1)
+		if err != nil {
+			return err
+		}
+		if len(pending) == 1 {
+			w.OldestPendingAt = pending[0].ReceivedAt
+		}
+	}
+	return nil
 }
 
 // describeLimits reads like "12/100 reads this 15 min, 40/1000 today".

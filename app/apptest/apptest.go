@@ -31,6 +31,13 @@ type Instance struct {
 // the configuration is loaded.
 func Open(t testing.TB, simCfg stravasim.Config, mod func(env map[string]string, base string)) *Instance {
 	t.Helper()
+	return OpenWith(t, simCfg, mod, app.Options{})
+}
+
+// OpenWith is Open with opts for the App (e.g. a Keyring that counts its
+// calls); KeychainService, OpenBrowser and Logger are set as Open sets them.
+func OpenWith(t testing.TB, simCfg stravasim.Config, mod func(env map[string]string, base string), opts app.Options) *Instance {
+	t.Helper()
 	srv, err := stravasim.Start(simCfg)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +64,8 @@ func Open(t testing.TB, simCfg stravasim.Config, mod func(env map[string]string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.Open(cfg, app.Options{KeychainService: secretstest.NewService(t), OpenBrowser: app.VisitURL, Logger: slog.New(slog.DiscardHandler)})
+	opts.KeychainService, opts.OpenBrowser, opts.Logger = secretstest.NewService(t), app.VisitURL, slog.New(slog.DiscardHandler)
+	a, err := app.Open(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

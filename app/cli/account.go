@@ -93,6 +93,7 @@ func printStatus(ctx context.Context, e *env, a *app.App, asJSON bool) error {
 	}
 	fmt.Fprintf(w, "Rate limit:  %s\n", st.RateLimit)
 	fmt.Fprintf(w, "Webhooks:    %s\n", describeWebhooks(st.Webhooks))
+	fmt.Fprintf(w, "Health:      %s%s\n", st.Health, parenthesize(strings.Join(st.HealthReasons, "; ")))
 	fmt.Fprintf(w, "Data dir:    %s\n", st.DataDir)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/sync/stravasim"
 	"github.com/owtray/owtray/sync/webhook"
@@ -39,9 +40,9 @@ func startServe(t *testing.T, p *profile, bin string) *serveProcess {
 	return s
 }
 
-func (s *serveProcess) health() (webhook.Health, error) {
-	var h webhook.Health
-	resp, err := http.Get(s.base + webhook.HealthPath)
+func (s *serveProcess) health() (app.Health, error) {
+	var h app.Health
+	resp, err := http.Get(s.base + app.HealthPath)
 	if err != nil {
 		return h, err
 	}
@@ -114,19 +115,26 @@ func TestServeForwardsCommandsAndSurvivesKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = s.cmd.Wait()
-	if before.Events.QueueDepth == 0 {
-		t.Fatalf("no event was pending at the kill: %+v", before.Events)
+	if before.QueueDepth == 0 {
+		t.Fatalf("no event was pending at the kill: %+v", before)
 	}
 
 	p.sim.Sim.SetLatency(0)
 	s = startServe(t, p, bin)
+	// The event counts are in the full status, forwarded to serve over IPC.
+	events := func() app.WebhookStatus {
+		var st app.Status
+		if err := json.Unmarshal([]byte(p.mustRun("status", "--json")), &st); err != nil {
+			t.Fatalf("status --json: %v", err)
+		}
+		return st.Webhooks
+	}
 	waitUntil(t, "the queue to drain", 30*time.Second, func() bool {
 		h, err := s.health()
-		return err == nil && h.Events.QueueDepth == 0 && h.Events.Processed == 5
+		return err == nil && h.QueueDepth == 0 && events().Processed == 5
 	})
-	h, _ := s.health()
-	if h.Events.Received != 5 || h.Events.Duplicates != 0 || h.Events.Processed != 5 {
-		t.Errorf("events after restart: %+v", h.Events)
+	if w := events(); w.Received != 5 || w.Duplicates != 0 || w.Processed != 5 {
+		t.Errorf("events after restart: %+v", w)
 	}
 	for _, id := range ids {
 		if out := p.mustRun("show", strconv.FormatInt(id, 10)); !strings.Contains(out, "Killed run") {

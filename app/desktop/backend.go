@@ -1,5 +1,8 @@
 // Package desktop adapts the app to the window's ui.Backend: it translates
-// types and keeps a status snapshot in memory so the UI never waits.
+// types and keeps snapshots of the status, the settings and the setup in
+// memory, so the methods the UI calls on its goroutine answer without I/O
+// (the keychain is reached over D-Bus: only from New and the context
+// methods, which the UI runs in the background).
 package desktop
 
 import (
@@ -29,6 +32,7 @@ type Backend struct {
 	mu       sync.Mutex
 	status   ui.Status
 	settings ui.Settings
+	setup    app.SetupState // without secrets; refreshed by New and SaveSetup
 }
 
 var _ ui.Backend = (*Backend)(nil)
@@ -46,6 +50,7 @@ func New(a *app.App, opts Options) *Backend {
 	b := &Backend{app: a, demo: opts.Demo, start: opts.StartDemo}
 	b.refreshStatus()
 	b.refreshSettings()
+	b.refreshSetup()
 	return b
 }
 
@@ -270,9 +275,20 @@ func (b *Backend) StravaURL(id int64) string {
 	return fmt.Sprintf("https://www.strava.com/activities/%d", id)
 }
 
-// SetupDefaults fills the setup form; secrets stay empty.
+// refreshSetup reads the setup, reaching the keychain: never call it on
+// the UI goroutine.
+func (b *Backend) refreshSetup() {
+	st, _ := b.app.SetupState() // what could be read; a keychain error leaves the "has" flags false
+	b.mu.Lock()
+	b.setup = st
+	b.mu.Unlock()
+}
+
+// SetupDefaults fills the setup form from the snapshot; secrets stay empty.
 func (b *Backend) SetupDefaults() ui.SetupForm {
-	st, _ := b.app.SetupState()
+	b.mu.Lock()
+	st := b.setup
+	b.mu.Unlock()
 	return ui.SetupForm{
 		ClientID: st.ClientID, VerifyToken: st.VerifyToken, CallbackURL: st.CallbackURL,
 		HasClientSecret: st.HasClientSecret, HasNgrokAuthtoken: st.HasNgrokAuthtoken,
@@ -292,26 +308,23 @@ func fieldErrors(p map[app.SetupField]string) ui.FieldErrors {
 
 // field is the form's field of a Setup field.
 func field(f app.SetupField) ui.Field {
-	switch f {
-	case app.SetupClientID:
-		return ui.FieldClientID
-	case app.SetupClientSecret:
-		return ui.FieldClientSecret
-	case app.SetupVerifyToken:
-		return ui.FieldVerifyToken
-	case app.SetupNgrokAuthtoken:
-		return ui.FieldNgrokAuthtoken
-	case app.SetupCallbackURL:
-		return ui.FieldCallbackURL
+	fields := [...]ui.Field{
+		app.SetupClientID: ui.FieldClientID, app.SetupClientSecret: ui.FieldClientSecret,
+		app.SetupVerifyToken: ui.FieldVerifyToken, app.SetupNgrokAuthtoken: ui.FieldNgrokAuthtoken,
+		app.SetupCallbackURL: ui.FieldCallbackURL,
 	}
-	return ui.FieldClientID // unreachable: TestEverySetupFieldIsMapped
+	if f < 0 || int(f) >= len(fields) {
+		return ui.FieldClientID // unreachable: TestEverySetupFieldIsMapped
+	}
+	return fields[f]
 }
 
 func setup(f ui.SetupForm) app.Setup {
 	return app.Setup{ClientID: f.ClientID, ClientSecret: f.ClientSecret, VerifyToken: f.VerifyToken, NgrokAuthtoken: f.NgrokAuthtoken, CallbackURL: f.CallbackURL}
 }
 
-// ValidateSetup checks the form without I/O.
+// ValidateSetup checks the form without I/O (the snapshot says whether a
+// client secret is stored).
 func (b *Backend) ValidateSetup(f ui.SetupForm) ui.FieldErrors {
 	return fieldErrors(app.SetupProblems(setup(f), f.HasClientSecret || b.SetupDefaults().HasClientSecret))
 }
@@ -319,6 +332,7 @@ func (b *Backend) ValidateSetup(f ui.SetupForm) ui.FieldErrors {
 // SaveSetup stores the form.
 func (b *Backend) SaveSetup(_ context.Context, f ui.SetupForm) error {
 	err := b.app.SaveSetup(setup(f))
+	b.refreshSetup()
 	var se *app.SetupError
 	if errors.As(err, &se) {
 		return fieldErrors(se.Problems)

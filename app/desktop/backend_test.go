@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/owtray/owtray/app/apptest"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/desktop"
+	"github.com/owtray/owtray/app/secrets"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/stravasim"
 	"github.com/owtray/owtray/ui"
@@ -192,5 +194,70 @@ func TestSetupAndSettings(t *testing.T) {
 	}
 	if err := be.SaveSettings(context.Background(), ui.Settings{PollInterval: time.Second}); err == nil {
 		t.Fatal("a 1-second poll interval was accepted")
+	}
+}
+
+// countingKeyring is the OS keychain, counting the calls that reach it.
+type countingKeyring struct {
+	secrets.OSKeyring
+	calls atomic.Int64
+}
+
+func (k *countingKeyring) Get(service, user string) (string, error) {
+	k.calls.Add(1)
+	return k.OSKeyring.Get(service, user)
+}
+
+func (k *countingKeyring) Set(service, user, password string) error {
+	k.calls.Add(1)
+	return k.OSKeyring.Set(service, user, password)
+}
+
+func (k *countingKeyring) Delete(service, user string) error {
+	k.calls.Add(1)
+	return k.OSKeyring.Delete(service, user)
+}
+
+// TestSetupAnswersFromMemory: the form's keystroke checks and its defaults
+// (called on the UI goroutine) never reach the keychain; saving refreshes
+// the snapshot in the background call.
+func TestSetupAnswersFromMemory(t *testing.T) {
+	kr := &countingKeyring{}
+	opened := apptest.OpenWith(t, stravasim.Config{Activities: 1, Seed: 9}, func(env map[string]string, _ string) {
+		env[config.EnvClientSecret] = "" // kept in the keychain by the form
+	}, app.Options{Keyring: kr})
+	be := desktop.New(opened.App, desktop.Options{})
+	if kr.calls.Load() == 0 {
+		t.Fatal("New did not read the setup from the keychain")
+	}
+	def := be.SetupDefaults()
+	if def.HasClientSecret || def.VerifyToken == "" {
+		t.Fatalf("defaults %+v", def)
+	}
+	good := ui.SetupForm{ClientID: "12345", ClientSecret: "0123456789abcdef0123456789abcdef01234567", VerifyToken: def.VerifyToken}
+	before := kr.calls.Load()
+	for i := range 200 { // keystrokes
+		form := good
+		form.ClientID = good.ClientID[:1+i%len(good.ClientID)]
+		_ = be.ValidateSetup(form)
+		_ = be.SetupDefaults()
+	}
+	if n := kr.calls.Load() - before; n != 0 {
+		t.Fatalf("200 keystrokes reached the keychain %d times, want 0", n)
+	}
+	if err := be.SaveSetup(context.Background(), good); err != nil {
+		t.Fatal(err)
+	}
+	if kr.calls.Load() == before {
+		t.Error("saving did not reach the keychain")
+	}
+	before = kr.calls.Load()
+	got := be.SetupDefaults()
+	noSecret := ui.SetupForm{ClientID: "12345", VerifyToken: def.VerifyToken}
+	if !got.HasClientSecret || got.ClientID != "12345" || len(be.ValidateSetup(noSecret)) != 0 {
+		t.Errorf("after save: defaults %+v, a form keeping the stored secret: %v", got, be.ValidateSetup(noSecret))
+	}
+	if n := kr.calls.Load() - before; n != 0 {
+		t.Errorf("reading the saved setup reached the keychain %d times, want 0", n)
 	}
 }

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -23,8 +22,6 @@ const (
 	// WebhookPath is the callback URL's path: the validation GET and the
 	// event POSTs.
 	WebhookPath = "/api/v1/strava/webhook"
-	// HealthPath is the health endpoint.
-	HealthPath = "/api/v1/strava/health"
 	// MaxEventBody is the largest event body accepted (413 beyond).
 	MaxEventBody = 64 << 10
 	// maxChallenge bounds the hub.challenge echoed back.
@@ -57,34 +54,32 @@ type Config struct {
 	Identity func() (Identity, error)
 	// IdentityTTL: default 5 s.
 	IdentityTTL time.Duration
-	// Notify is called after an event was newly queued (typically
-	// Worker.Notify). It must not block.
-	Notify func()
-	// Worker, when set, adds its status to the health report and is notified
-	// when Notify is nil.
-	Worker *Worker
-	// HealthSource supplies the parts of the health report only the app
-	// knows (connection, tunnel, rate limits). Nil: they are left out.
-	HealthSource HealthSource
-	// StaleAfter: pending events older than this make the health degraded.
-	// Default 5 minutes.
-	StaleAfter time.Duration
+	// Observer is told what became of every event POST (the app wakes the
+	// worker and counts for its health report). Nil: nobody is told.
+	Observer Observer
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
-	// Now is the clock for the health report. Default time.Now.
-	Now func() time.Time
 }
 
-// Handler serves the webhook validation GET, event POSTs and the health
-// endpoint. It answers exactly WebhookPath and HealthPath (404 elsewhere,
-// 405 with an Allow header for other methods). It is safe for concurrent use.
+// Observer is what the handler notifies. Its methods are called from the
+// request's goroutine and must not block.
+type Observer interface {
+	// Queued: an event was newly and durably queued; process the queue.
+	Queued()
+	// Ignored: an event of another athlete or subscription; logged, not stored.
+	Ignored()
+	// Rejected: a request that is not a valid event (answered 4xx).
+	Rejected()
+}
+
+// Handler is the HTTP intake of webhooks: it answers the validation GET
+// and queues event POSTs, on exactly WebhookPath (404 elsewhere, 405 with
+// an Allow header for other methods). It is safe for concurrent use.
 type Handler struct {
 	cfg       Config
 	log       *slog.Logger
 	tokenHash [sha256.Size]byte
 	identity  atomic.Pointer[cachedIdentity]
-	ignored   atomic.Uint64
-	rejected  atomic.Uint64
 }
 
 type cachedIdentity struct {
@@ -102,15 +97,6 @@ func NewHandler(cfg Config) (*Handler, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.StaleAfter <= 0 {
-		cfg.StaleAfter = 5 * time.Minute
-	}
-	if cfg.Notify == nil && cfg.Worker != nil {
-		cfg.Notify = cfg.Worker.Notify
 	}
 	if cfg.Identity == nil {
 		cfg.Identity = storeIdentity(cfg.Store)
@@ -138,18 +124,6 @@ func storeIdentity(st *store.Store) func() (Identity, error) {
 	}
 }
 
-// Register adds the handler's two routes to mux (the app's loopback server,
-// next to the OAuth callback).
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.Handle(WebhookPath, h)
-	mux.Handle(HealthPath, h)
-}
-
-// PublicHandler is the handler the tunnel serves: only the webhook route and
-// health; every other path (the OAuth callback, anything local) is 404, and
-// paths are matched exactly (no cleaning, no redirects).
-func PublicHandler(h *Handler) http.Handler { return h }
-
 // ServeHTTP routes by exact path and method.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
@@ -163,13 +137,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.receive(w, r)
 		default:
 			methodNotAllowed(w, "GET, POST")
-		}
-	case HealthPath:
-		switch r.Method {
-		case http.MethodGet, http.MethodHead:
-			h.serveHealth(w, r)
-		default:
-			methodNotAllowed(w, "GET, HEAD")
 		}
 	default:
 		writeError(w, http.StatusNotFound, "not found")
@@ -272,7 +239,7 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if reason != "" {
-		h.ignored.Add(1)
+		h.notify(Observer.Ignored)
 		h.log.Info("webhook event ignored", "reason", reason, "object_type", ev.ObjectType,
 			"object_id", ev.ObjectID, "aspect_type", ev.AspectType, "owner_id", ev.OwnerID, "subscription_id", ev.SubscriptionID)
 		writeJSON(w, http.StatusOK, ackBody{Status: "ignored", Reason: reason})
@@ -292,14 +259,12 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.Info("webhook event queued", "seq", seq, "object_type", ev.ObjectType,
 		"object_id", ev.ObjectID, "aspect_type", ev.AspectType)
-	if h.cfg.Notify != nil {
-		h.cfg.Notify()
-	}
+	h.notify(Observer.Queued)
 	writeJSON(w, http.StatusOK, ackBody{Status: "queued"})
 }
 
 func (h *Handler) reject(w http.ResponseWriter, status int, reason string) {
-	h.rejected.Add(1)
+	h.notify(Observer.Rejected)
 	h.log.Info("webhook event rejected", "status", status, "reason", reason)
 	writeError(w, status, reason)
 }
@@ -333,11 +298,10 @@ func mismatch(ev Event, id Identity) string {
 	return ""
 }
 
-// serveHealth answers the health endpoint.
-func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	writeJSON(w, http.StatusOK, h.Health(ctx))
+func (h *Handler) notify(what func(Observer)) {
+	if h.cfg.Observer != nil {
+		what(h.cfg.Observer)
+	}
 }
 
 // redactURL drops user info, query and fragment, which may carry secrets.

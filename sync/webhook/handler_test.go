@@ -150,9 +150,9 @@ func TestBadInputs(t *testing.T) {
 			if e.sim.Sim.RequestCount() != before {
 				t.Errorf("a bad or foreign event caused a Strava API call")
 			}
-			// Still healthy: health answers and a valid event is queued.
-			if h := e.health(); h.Events.QueueDepth != 0 {
-				t.Errorf("health queue depth = %d", h.Events.QueueDepth)
+			// Still healthy: the handler answers and a valid event is queued.
+			if status, _, _ := do(t, http.DefaultClient, http.MethodGet, e.callbackURL(), nil); status != http.StatusBadRequest {
+				t.Errorf("validation GET without parameters after a bad input = %d, want 400", status)
 			}
 		})
 	}
@@ -160,17 +160,16 @@ func TestBadInputs(t *testing.T) {
 	if status != 200 || !strings.Contains(body, `"queued"`) || e.depth() != 1 {
 		t.Fatalf("valid event after bad inputs: %d %s, depth %d", status, body, e.depth())
 	}
-	h := e.health()
-	if h.Events.Ignored != 2 || h.Events.Rejected != 15 {
-		t.Errorf("health counts ignored %d rejected %d, want 2 and 15", h.Events.Ignored, h.Events.Rejected)
+	if ignored, rejected := e.obs.ignored.Load(), e.obs.rejected.Load(); ignored != 2 || rejected != 15 {
+		t.Errorf("observer told ignored %d rejected %d, want 2 and 15", ignored, rejected)
 	}
 	if logs := e.logs.String(); !strings.Contains(logs, "owner is not the connected athlete") || !strings.Contains(logs, "not our subscription") {
 		t.Errorf("ignored events were not logged")
 	}
 }
 
-// TestPublicHandlerRoutes: the tunnel's handler answers the webhook and
-// health only.
+// TestPublicHandlerRoutes: the handler (which the tunnel serves, with the
+// app's health route beside it) answers the webhook only.
 func TestPublicHandlerRoutes(t *testing.T) {
 	e := newEnv(t, envOptions{noWorker: true, noSubscribe: true})
 	tests := []struct {
@@ -188,9 +187,7 @@ func TestPublicHandlerRoutes(t *testing.T) {
 		{"GET", "/api/v1/strava", 404},
 		{"POST", "/api/v1/oauth/strava/callback", 404},
 		{"GET", "/debug/pprof/", 404},
-		{"GET", "/api/v1/strava/health", 200},
-		{"HEAD", "/api/v1/strava/health", 200},
-		{"POST", "/api/v1/strava/health", 405},
+		{"GET", "/api/v1/strava/health", 404},  // the app's (app.TestPublicHandler)
 		{"GET", "/api/v1/strava/webhook", 400}, // no hub.* parameters
 		{"OPTIONS", "/api/v1/strava/webhook", 405},
 	}
@@ -225,40 +222,6 @@ func rawRequest(t *testing.T, addr, method, path string) int {
 	}
 	_ = resp.Body.Close()
 	return resp.StatusCode
-}
-
-// TestHealth: the report's content, its degraded reasons, and no secret.
-func TestHealth(t *testing.T) {
-	e := newEnv(t, envOptions{noWorker: true})
-	subID, _, _ := e.sim.Sim.Subscription()
-	h := e.health()
-	if h.AthleteID != e.sim.Sim.AthleteID() || h.Subscription.ID != subID || h.Subscription.CallbackURL != e.callbackURL() {
-		t.Errorf("health = %+v", h)
-	}
-	if h.Tunnel.State != "online" || h.Tunnel.PublicURL != e.srv.URL || h.Connection != "connected" {
-		t.Errorf("tunnel/connection = %+v %q", h.Tunnel, h.Connection)
-	}
-	// The worker is not running: degraded, and says why.
-	if h.Status != StatusDegraded || !strings.Contains(strings.Join(h.Reasons, ";"), "stopped") {
-		t.Errorf("status %q reasons %q, want degraded: stopped", h.Status, h.Reasons)
-	}
-	e.startWorker()
-	eventually(t, 5*time.Second, "worker idle", func() bool { return e.worker.Status().State == StateIdle })
-	if h := e.health(); h.Status != StatusOK || len(h.Reasons) != 0 {
-		t.Errorf("running: status %q reasons %q, want ok", h.Status, h.Reasons)
-	}
-	status, _, body := do(t, http.DefaultClient, http.MethodGet, e.srv.URL+HealthPath, nil)
-	for _, secret := range []string{testVerifyToken, testClientSecret, e.auth.get()} {
-		if status != 200 || strings.Contains(body, secret) {
-			t.Fatalf("health %d leaks a secret or fails", status)
-		}
-	}
-	for _, key := range []string{`"status"`, `"athlete_id"`, `"subscription"`, `"callback_url"`, `"tunnel"`, `"public_url"`,
-		`"queue_depth"`, `"last_sync"`, `"rate_limit"`, `"worker"`} {
-		if !strings.Contains(body, key) {
-			t.Errorf("health JSON lacks %s: %s", key, body)
-		}
-	}
 }
 
 func TestRedactURL(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -84,6 +85,7 @@ type env struct {
 	dbPath  string
 	st      *store.Store
 	h       *Handler
+	obs     *countingObserver
 	srv     *httptest.Server
 	worker  *Worker
 	logs    *logBuffer
@@ -102,15 +104,14 @@ type applied struct {
 }
 
 type envOptions struct {
-	simConfig    stravasim.Config
-	clientRetry  strava.RetryPolicy
-	clientClock  func() time.Time
-	worker       WorkerConfig
-	noWorker     bool // the worker is not started
-	noSubscribe  bool // no subscription is created
-	handlerClock func() time.Time
-	wrap         func(http.Handler) http.Handler // around the public handler
-	wrapFetcher  func(ActivityFetcher) ActivityFetcher
+	simConfig   stravasim.Config
+	clientRetry strava.RetryPolicy
+	clientClock func() time.Time
+	worker      WorkerConfig
+	noWorker    bool                            // the worker is not started
+	noSubscribe bool                            // no subscription is created
+	wrap        func(http.Handler) http.Handler // around the public handler
+	wrapFetcher func(ActivityFetcher) ActivityFetcher
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -171,17 +172,13 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	e.worker = NewWorker(e.st, fetcher, wc)
 
-	h, err := NewHandler(Config{
-		Store: e.st, VerifyToken: testVerifyToken, Worker: e.worker, Logger: logger, Now: o.handlerClock,
-		HealthSource: func(context.Context) AppHealth {
-			return AppHealth{Connected: true, Connection: "connected", Tunnel: TunnelHealth{State: "online", PublicURL: e.srv.URL}}
-		},
-	})
+	e.obs = &countingObserver{worker: e.worker}
+	h, err := NewHandler(Config{Store: e.st, VerifyToken: testVerifyToken, Observer: e.obs, Logger: logger})
 	if err != nil {
 		t.Fatalf("NewHandler: %v", err)
 	}
 	e.h = h
-	var served http.Handler = PublicHandler(h)
+	var served http.Handler = h
 	if o.wrap != nil {
 		served = o.wrap(served)
 	}
@@ -330,18 +327,15 @@ func (e *env) post(body []byte) (int, string) {
 	return status, b
 }
 
-func (e *env) health() Health {
-	e.t.Helper()
-	status, _, body := do(e.t, http.DefaultClient, http.MethodGet, e.srv.URL+HealthPath, nil)
-	if status != http.StatusOK {
-		e.t.Fatalf("health: %d %s", status, body)
-	}
-	var h Health
-	if err := json.Unmarshal([]byte(body), &h); err != nil {
-		e.t.Fatalf("health JSON %s: %v", body, err)
-	}
-	return h
+// countingObserver wakes the worker on Queued and counts the rest.
+type countingObserver struct {
+	worker            *Worker
+	ignored, rejected atomic.Uint64
 }
+
+func (o *countingObserver) Queued()   { o.worker.Notify() }
+func (o *countingObserver) Ignored()  { o.ignored.Add(1) }
+func (o *countingObserver) Rejected() { o.rejected.Add(1) }
 
 // login runs the simulator's OAuth flow and returns an access token.
 func login(t testing.TB, sim *stravasim.Server, scope string) string {

@@ -51,7 +51,7 @@ func TestEnsureSubscription(t *testing.T) {
 	}
 
 	// Another URL (the tunnel came back elsewhere): deleted and recreated.
-	other := httptest.NewServer(PublicHandler(e.h))
+	other := httptest.NewServer(e.h)
 	t.Cleanup(other.Close)
 	newURL := other.URL + WebhookPath
 	sub, err = e.subs.Ensure(ctx, newURL, testVerifyToken)
@@ -134,7 +134,7 @@ func TestSubscribeNotVerifiable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(PublicHandler(wrong))
+	srv := httptest.NewServer(wrong)
 	t.Cleanup(srv.Close)
 	_, err = e.subs.Ensure(context.Background(), srv.URL+WebhookPath, testVerifyToken)
 	if err == nil || !strings.Contains(err.Error(), "could not verify") {

@@ -111,7 +111,8 @@ type WorkerStatus struct {
 	Failed    uint64    `json:"failed"`    // events given up since start
 }
 
-func (s WorkerStatus) describe() string {
+// Describe is the status in words, e.g. "event processing paused: …".
+func (s WorkerStatus) Describe() string {
 	switch s.State {
 	case StatePaused:
 		return "event processing paused: " + s.Reason
