@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -58,7 +59,7 @@ func newChartsPanel(lib Library, w worker, onHover func([2]float64, bool)) *char
 	c.readout = widget.NewLabel(msgHoverCharts)
 	c.readout.Wrapping = fyne.TextWrapWord
 	c.chart = newChartView(c.hovered)
-	c.content = container.NewVBox(c.status, c.readout, c.chart)
+	c.content = container.NewVBox(c.status, container.New(linesLayout{lines: 2}, c.readout), c.chart)
 	c.readout.Hide()
 	return c
 }
@@ -153,6 +154,29 @@ func (c *chartsPanel) hovered(i int) {
 	} else {
 		c.onHover([2]float64{}, false)
 	}
+}
+
+// linesLayout keeps room for a number of text lines, so a label whose text
+// changes under the pointer does not move what is below it.
+type linesLayout struct{ lines int }
+
+func (l linesLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.Position{})
+		o.Resize(size)
+	}
+}
+
+func (l linesLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var out fyne.Size
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		line := fyne.MeasureText("0", theme.TextSize(), fyne.TextStyle{}).Height
+		out = out.Max(o.MinSize()).Max(fyne.NewSize(0, float32(l.lines)*line+2*theme.InnerPadding()))
+	}
+	return out
 }
 
 // readoutAt is "5.2 km · 0:26:00 — Elevation 412 m · Heart rate 152 bpm …".

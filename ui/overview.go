@@ -87,11 +87,17 @@ func overviewStats(a Activity, u Units) []stat {
 			add("Average speed", formatSpeed(*f.AverageSpeed, u))
 		}
 	}
-	if f.MaxSpeed != nil && a.Distance > 0 && !footSport(a.SportType) {
+	if f.MaxSpeed != nil && *f.MaxSpeed > 0 && a.Distance > 0 && !footSport(a.SportType) {
 		add("Max speed", formatSpeed(*f.MaxSpeed, u))
 	}
 	if a.TotalElevationGain > 0 || f.ElevHigh != nil {
 		add("Elevation gain", formatElevation(a.TotalElevationGain, u))
+	}
+	// Strava sends 0 calories and kilojoules for activities without the data.
+	for _, zero := range []**float64{&f.Kilojoules, &f.Calories} {
+		if *zero != nil && **zero == 0 {
+			*zero = nil
+		}
 	}
 	for _, x := range []struct {
 		caption string
