@@ -318,7 +318,7 @@ func saveDocScreenshots(t *testing.T, dir, listShot string) {
 		}
 	}
 	xdotool("mousemove", "300", "190", "click", "1") // the first row
-	time.Sleep(3 * time.Second) // the detail and its streams load
+	time.Sleep(3 * time.Second)                      // the detail and its streams load
 	xdotool("mousemove", "900", "560")
 	time.Sleep(time.Second)
 	screenshot(t, filepath.Join(dir, "screenshot-detail.png"))
