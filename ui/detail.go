@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"strings"
 
@@ -128,9 +129,11 @@ func (d *detailPanel) redraw() {
 }
 
 func (d *detailPanel) render(a Activity) {
-	if a.ID != d.current.ID {
+	other := a.ID != d.current.ID
+	if other {
 		d.overview.ScrollToTop()
 	}
+	sameJSON := !other && d.current.Loaded && a.Loaded && bytes.Equal(a.JSON, d.current.JSON)
 	d.current = a
 	u := d.units()
 	d.title.SetText(a.Name)
@@ -150,18 +153,22 @@ func (d *detailPanel) render(a Activity) {
 		setLabel(d.info, "")
 		d.route.setRoute(nil, msgDetailLoading, u)
 		d.charts.clear()
-		d.laps.set(nil, nil, msgDetailLoading)
-		d.splits.set(nil, nil, msgDetailLoading)
+		d.laps.set(nil, nil, msgDetailLoading, true)
+		d.splits.set(nil, nil, msgDetailLoading, true)
 		d.fields.set(jsonTree{"": {}})
 		return
 	}
 	d.renderText(a)
 	d.renderRoute(a, u)
-	d.renderTables(a, u)
+	d.renderTables(a, u, other)
 	d.charts.show(a, u)
 
 	tree, err := parseJSONTree(a.JSON)
-	d.fields.set(tree)
+	if sameJSON { // a reload or new units: keep the open groups and the selection
+		d.fields.view.Refresh()
+	} else {
+		d.fields.set(tree)
+	}
 	switch {
 	case err != nil:
 		d.message.SetText(err.Error())
@@ -211,7 +218,8 @@ func (d *detailPanel) renderRoute(a Activity, u Units) {
 	}
 }
 
-func (d *detailPanel) renderTables(a Activity, u Units) {
+// renderTables fills the laps and splits; top scrolls them to the top.
+func (d *detailPanel) renderTables(a Activity, u Units, top bool) {
 	summary := func(none string) string {
 		if !a.Detailed {
 			return msgSummaryOnly
@@ -219,9 +227,9 @@ func (d *detailPanel) renderTables(a Activity, u Units) {
 		return none
 	}
 	header, rows := lapRows(a, u)
-	d.laps.set(header, rows, summary(msgNoLaps))
+	d.laps.set(header, rows, summary(msgNoLaps), top)
 	header, rows = splitRows(a, u)
-	d.splits.set(header, rows, summary(msgNoSplits))
+	d.splits.set(header, rows, summary(msgNoSplits), top)
 }
 
 // joinNonEmpty joins the parts that are not empty or a bare dash.

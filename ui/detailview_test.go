@@ -374,6 +374,13 @@ func TestAllFieldsGroups(t *testing.T) {
 	if got := fyne.CurrentApp().Clipboard().Content(); got != "5000" {
 		t.Errorf("clipboard = %q", got)
 	}
+	// A reload (stored data changed) and new units keep the open groups.
+	h.handOff("the reload", d.reload)
+	h.ui.settingsSaved(Settings{Units: Imperial})
+	h.pump.drain()
+	if !ft.view.IsBranchOpen("laps[0]") || !slices.ContainsFunc(rows(), func(r []string) bool { return r[0] == "distance" && r[1] == "3.11 mi" }) {
+		t.Errorf("after a reload and imperial units: laps[0] open %v, rows %q", ft.view.IsBranchOpen("laps[0]"), rows())
+	}
 }
 
 func TestScaleLength(t *testing.T) {

@@ -38,12 +38,15 @@ func newTable(cols columns, right map[int]bool) *table {
 	return t
 }
 
-// set shows rows under the header texts, or the placeholder when there are none.
-func (t *table) set(header []string, rows [][]string, placeholder string) {
+// set shows rows under the header texts, or the placeholder when there
+// are none; top scrolls back to the first row.
+func (t *table) set(header []string, rows [][]string, placeholder string, top bool) {
 	setCells(t.header, header)
 	t.rows = rows
 	t.list.Refresh()
-	t.list.ScrollToTop()
+	if top {
+		t.list.ScrollToTop()
+	}
 	t.placeholder.SetText(placeholder)
 	if len(rows) == 0 {
 		t.placeholder.Show()
