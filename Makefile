@@ -7,7 +7,7 @@
 GO        ?= go
 BIN       := bin/owtray
 BUILD_DEPS := gcc pkg-config xorg-dev libgl1-mesa-dev
-TEST_DEPS  := $(BUILD_DEPS) xvfb xauth xdotool dbus dbus-x11 gnome-keyring imagemagick haskell-status-notifier-item-utils
+TEST_DEPS  := $(BUILD_DEPS) xvfb xauth xdotool dbus dbus-x11 gnome-keyring imagemagick haskell-status-notifier-item-utils fonts-droid-fallback
 SESSION   := .ci/desktop-session
 FUZZTIME  ?= 20s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

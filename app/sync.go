@@ -7,6 +7,7 @@ import (
 	"github.com/owtray/owtray/app/export"
 	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/store"
+	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/sync/webhook"
 )
 
@@ -74,6 +75,12 @@ func (a *App) FetchDetails(ctx context.Context, id int64) (store.Activity, error
 	act, err := a.engine.FetchDetail(ctx, id)
 	a.events.publish(Event{Kind: EventActivities, ActivityID: id})
 	return act, err
+}
+
+// Streams returns an activity's streams: cached, or fetched once within the
+// rate limits and cached.
+func (a *App) Streams(ctx context.Context, id int64) (strava.Streams, error) {
+	return a.engine.Streams(ctx, id)
 }
 
 // GPXTracks loads the streams (cached, or fetched within the rate limits) of

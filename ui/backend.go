@@ -54,6 +54,10 @@ type Library interface {
 	Export(ctx context.Context, id int64, format ExportFormat, w io.Writer) error
 	// StravaURL is the activity's page, e.g. https://www.strava.com/activities/ID.
 	StravaURL(id int64) string
+	// Streams returns the activity's recorded streams for the charts: from
+	// the local cache, or fetched from Strava once and cached. An activity
+	// without streams gives an empty Streams and no error.
+	Streams(ctx context.Context, id int64) (Streams, error)
 }
 
 // Account sets up the Strava connection and ends it.
@@ -237,7 +241,11 @@ type Activity struct {
 	DeviceName               string
 	Commute, Trainer, Manual bool
 	GearName                 string // "" when no gear is set
-	Laps                     []Lap
+	// Figures holds the overview's numbers as Strava sent them.
+	Figures Figures
+	Laps    []Lap
+	// SplitsMetric (per km) and SplitsStandard (per mile) as Strava sent them.
+	SplitsMetric, SplitsStandard []Split
 	// Route is the most detailed polyline, decoded to [lat, lng] points;
 	// nil when the activity has no GPS track or RouteProblem is set.
 	Route [][2]float64
@@ -253,12 +261,12 @@ type Activity struct {
 // Lap is one lap of a detailed activity.
 type Lap struct {
 	Name               string
-	Distance           float64 // metres
-	MovingTime         int     // seconds
-	ElapsedTime        int     // seconds
-	TotalElevationGain float64 // metres
-	AverageSpeed       float64 // m/s
-	AverageHeartrate   float64 // beats per minute; 0: not recorded
+	Distance           float64  // metres
+	MovingTime         int      // seconds
+	ElapsedTime        int      // seconds
+	TotalElevationGain float64  // metres
+	AverageSpeed       float64  // m/s
+	AverageHeartrate   *float64 // beats per minute; nil: not recorded
 }
 
 // Flags names the activity's flags that are set.

@@ -1,28 +1,26 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
 const (
 	msgSelect        = "Select an activity to see all its details and its route."
-	msgSummaryOnly   = "Only the summary is stored yet. Fetch details for the description, device, calories and laps."
+	msgSummaryOnly   = "Only the summary is stored yet. Fetch details for the description, device, calories, laps and splits."
 	msgNoDescription = "No description."
 	msgDetailLoading = "Loading…"
 )
 
-// fieldColumns: field path, value in the user's units, value as sent.
-func fieldColumns() columns {
-	return columns{widths: []float32{170, 100, 150}, flex: 1}
-}
-
-// detailPanel shows one activity: every field as Strava sent it, its
-// route and the actions on it.
+// detailPanel shows one activity: its overview, laps, splits and charts,
+// every field as Strava sent it, its route and the actions on it.
 type detailPanel struct {
 	lib   Library
 	w     worker
@@ -34,18 +32,23 @@ type detailPanel struct {
 	saveAs func(name string, data []byte, done func(where string, err error))
 
 	current Activity
-	fields  []jsonField
+	stats   []stat // the overview's figures as shown
 	load    latest // reloading the shown activity
 	action  latest // fetch details or an export
 
-	title, subtitle, stats, flags, description, device, message *widget.Label
-	viewOnStrava, fetch, exportGPX, exportJSON                  *widget.Button
-	route                                                       *routeView
-	fieldList                                                   *widget.List
-	tabs                                                        *container.AppTabs
-	empty                                                       *widget.Label
-	body                                                        *fyne.Container
-	content                                                     fyne.CanvasObject
+	title, subtitle, timezone, social, info, flags, description, message *widget.Label
+	viewOnStrava, fetch, exportGPX, exportJSON                           *widget.Button
+	statGrid                                                             *fyne.Container
+	route                                                                *routeView
+	charts                                                               *chartsPanel
+	laps, splits                                                         *table
+	fields                                                               *fieldTree
+	overview                                                             *container.Scroll
+	overviewBox                                                          *fyne.Container
+	tabs                                                                 *container.AppTabs
+	empty                                                                *widget.Label
+	body                                                                 *fyne.Container
+	content                                                              fyne.CanvasObject
 }
 
 func newDetailPanel(lib Library, w worker, units func() Units, openURL func(string) error,
@@ -53,25 +56,31 @@ func newDetailPanel(lib Library, w worker, units func() Units, openURL func(stri
 	d := &detailPanel{lib: lib, w: w, units: units, openURL: openURL, saveAs: saveAs}
 	d.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.title.Wrapping = fyne.TextWrapWord
-	for _, l := range []**widget.Label{&d.subtitle, &d.stats, &d.flags, &d.description, &d.device, &d.message} {
+	for _, l := range []**widget.Label{&d.subtitle, &d.timezone, &d.social, &d.info, &d.flags, &d.description, &d.message} {
 		*l = widget.NewLabel("")
 		(*l).Wrapping = fyne.TextWrapWord
 	}
 	d.route = newRouteView()
+	d.charts = newChartsPanel(lib, w, d.route.setMarker)
 	d.newActions()
+	d.statGrid = container.New(statsLayout{})
+	d.laps = newTable(tableColumns(), numericRight())
+	d.splits = newTable(tableColumns(), numericRight())
+	d.fields = newFieldTree(units)
 
-	cols := fieldColumns()
-	d.fieldList = widget.NewList(func() int { return len(d.fields) },
-		func() fyne.CanvasObject { return newCells(cols, nil, fyne.TextStyle{}) },
-		func(id widget.ListItemID, o fyne.CanvasObject) { d.updateField(id, o.(*fyne.Container)) })
-	header := newCells(cols, nil, fyne.TextStyle{Bold: true})
-	setCells(header, []string{"Field", "Value", "As sent"})
-
-	overview := container.NewBorder(container.NewVBox(d.flags, d.description, d.device), nil, nil, nil, d.route)
-	all := container.NewBorder(header, nil, nil, nil, d.fieldList)
-	top := container.NewVBox(d.title, d.subtitle, d.stats,
+	pad := theme.InnerPadding()
+	d.overviewBox = container.NewVBox(container.New(layout.NewCustomPaddedLayout(pad/2, 0, pad, pad), d.statGrid),
+		d.charts.content, d.description, d.social, d.info, d.flags)
+	d.overview = container.NewVScroll(d.overviewBox)
+	d.charts.resized = func() {
+		d.overviewBox.Refresh()
+		d.overview.Refresh()
+	}
+	left := container.NewVBox(d.subtitle, d.timezone,
 		container.NewGridWithColumns(2, d.viewOnStrava, d.fetch, d.exportGPX, d.exportJSON), d.message)
-	d.tabs = container.NewAppTabs(container.NewTabItem("Overview", overview), container.NewTabItem("All fields", all))
+	top := container.NewBorder(d.title, nil, nil, nil, container.NewGridWithColumns(2, left, d.route))
+	d.tabs = container.NewAppTabs(container.NewTabItem("Overview", d.overview), container.NewTabItem("Laps", d.laps.content),
+		container.NewTabItem("Splits", d.splits.content), container.NewTabItem("All fields", d.fields.content))
 	d.body = container.NewBorder(top, nil, nil, nil, d.tabs)
 	d.body.Hide()
 	d.empty = widget.NewLabel(msgSelect)
@@ -115,34 +124,51 @@ func (d *detailPanel) reload() {
 func (d *detailPanel) redraw() {
 	if d.current.ID != 0 {
 		d.render(d.current)
+		d.charts.draw(d.units())
 	}
 }
 
 func (d *detailPanel) render(a Activity) {
+	other := a.ID != d.current.ID
+	if other {
+		d.overview.ScrollToTop()
+	}
+	sameJSON := !other && d.current.Loaded && a.Loaded && bytes.Equal(a.JSON, d.current.JSON)
 	d.current = a
 	u := d.units()
 	d.title.SetText(a.Name)
-	d.subtitle.SetText(joinNonEmpty(" · ", sportLabel(a.SportType), formatDateLong(a.StartDateLocal), a.Timezone))
-	d.stats.SetText(joinNonEmpty(" · ", formatDistance(a.Distance, u), "moving "+formatDuration(a.MovingTime),
-		"elapsed "+formatDuration(a.ElapsedTime), "elevation gain "+formatElevation(a.TotalElevationGain, u)))
-	d.flags.SetText(joinNonEmpty(" · ", a.Flags()...))
+	d.subtitle.SetText(joinNonEmpty(" · ", sportLabel(a.SportType), formatDateLong(a.StartDateLocal)))
+	setLabel(d.timezone, a.Timezone)
+	d.stats = overviewStats(a, u)
+	setStats(d.statGrid, d.stats)
+	defer d.overview.Refresh()
+	defer d.overviewBox.Refresh() // the grid's height follows its figures
+	setLabel(d.flags, joinNonEmpty(" · ", a.Flags()...))
 	d.empty.Hide()
 	d.body.Show()
 	if !a.Loaded {
 		// A list row carries only the indexed fields; Strava's JSON is on its way.
 		d.description.SetText(msgDetailLoading)
-		d.device.SetText("")
-		d.route.setRoute(nil, msgDetailLoading)
-		d.fields = nil
-		d.fieldList.Refresh()
+		setLabel(d.social, "")
+		setLabel(d.info, "")
+		d.route.setRoute(nil, msgDetailLoading, u)
+		d.charts.clear()
+		d.laps.set(nil, nil, msgDetailLoading, true)
+		d.splits.set(nil, nil, msgDetailLoading, true)
+		d.fields.set(jsonTree{"": {}})
 		return
 	}
 	d.renderText(a)
-	d.renderRoute(a)
+	d.renderRoute(a, u)
+	d.renderTables(a, u, other)
+	d.charts.show(a, u)
 
-	fields, err := flattenJSON(a.JSON)
-	d.fields = fields
-	d.fieldList.Refresh()
+	tree, err := parseJSONTree(a.JSON)
+	if sameJSON { // a reload or new units: keep the open groups and the selection
+		d.fields.view.Refresh()
+	} else {
+		d.fields.set(tree)
+	}
 	switch {
 	case err != nil:
 		d.message.SetText(err.Error())
@@ -151,41 +177,59 @@ func (d *detailPanel) render(a Activity) {
 	}
 }
 
+// setLabel sets a label's text and hides it when empty, so no empty row shows.
+func setLabel(l *widget.Label, text string) {
+	l.SetText(text)
+	if text == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
+}
+
 func (d *detailPanel) renderText(a Activity) {
-	d.device.SetText("")
+	setLabel(d.social, socialLine(a.Figures))
+	var info []string
+	if a.GearName != "" {
+		info = append(info, "Gear: "+a.GearName)
+	}
+	if a.DeviceName != "" {
+		info = append(info, "Device: "+a.DeviceName)
+	}
+	setLabel(d.info, joinNonEmpty(" · ", info...))
 	switch {
 	case !a.Detailed:
 		d.description.SetText(msgSummaryOnly)
-		return
 	case a.Description == "":
 		d.description.SetText(msgNoDescription)
 	default:
 		d.description.SetText(a.Description)
 	}
-	device := a.DeviceName
-	if device == "" {
-		device = "not recorded"
-	}
-	d.device.SetText("Device: " + device)
 }
 
-func (d *detailPanel) renderRoute(a Activity) {
+func (d *detailPanel) renderRoute(a Activity, u Units) {
 	switch {
 	case a.RouteProblem != "":
-		d.route.setRoute(nil, "No route: "+a.RouteProblem)
+		d.route.setRoute(nil, "No route: "+a.RouteProblem, u)
 	case len(a.Route) == 0:
-		d.route.setRoute(nil, "No route: this activity has no GPS track.")
+		d.route.setRoute(nil, "No route: this activity has no GPS track.", u)
 	default:
-		d.route.setRoute(a.Route, "")
+		d.route.setRoute(a.Route, "", u)
 	}
 }
 
-func (d *detailPanel) updateField(id widget.ListItemID, row *fyne.Container) {
-	if id >= len(d.fields) {
-		return
+// renderTables fills the laps and splits; top scrolls them to the top.
+func (d *detailPanel) renderTables(a Activity, u Units, top bool) {
+	summary := func(none string) string {
+		if !a.Detailed {
+			return msgSummaryOnly
+		}
+		return none
 	}
-	f := d.fields[id]
-	setCells(row, []string{f.Path, fieldValue(f, d.units()), f.Raw})
+	header, rows := lapRows(a, u)
+	d.laps.set(header, rows, summary(msgNoLaps), top)
+	header, rows = splitRows(a, u)
+	d.splits.set(header, rows, summary(msgNoSplits), top)
 }
 
 // joinNonEmpty joins the parts that are not empty or a bare dash.

@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -17,17 +19,30 @@ func (h *harness) selectRow(i int) Activity {
 	return h.ui.detail.current
 }
 
-// routeParts counts the route's line segments and reports its placeholder.
+// routeParts counts the route's line segments (drawn in the primary
+// colour, unlike the scale bar) and reports its placeholder.
 func routeParts(r *routeView) (lines int, placeholder string) {
 	for _, o := range visible(r) {
 		switch o := o.(type) {
 		case *canvas.Line:
-			lines++
+			if o.StrokeColor == theme.Color(theme.ColorNamePrimary) {
+				lines++
+			}
 		case *widget.Label:
 			placeholder = o.Text
 		}
 	}
 	return lines, placeholder
+}
+
+// shownStats reads the overview's figures as drawn: caption → value.
+func shownStats(d *detailPanel) map[string]string {
+	out := map[string]string{}
+	for _, cell := range d.statGrid.Objects {
+		texts := cell.(*fyne.Container).Objects
+		out[texts[1].(*canvas.Text).Text] = texts[0].(*canvas.Text).Text
+	}
+	return out
 }
 
 func TestDetailWithRoute(t *testing.T) {
@@ -44,8 +59,8 @@ func TestDetailWithRoute(t *testing.T) {
 	if lines < 3 || placeholder != "" {
 		t.Errorf("route has %d segments and placeholder %q; want the drawn route", lines, placeholder)
 	}
-	if !strings.HasPrefix(d.stats.Text, "1.00 km · moving 0:30:00") {
-		t.Errorf("stats = %q, want a distance in km", d.stats.Text)
+	if got := shownStats(d); got["Distance"] != "1.00 km" || got["Moving time"] != "0:30:00" {
+		t.Errorf("stats = %q, want a distance in km", got)
 	}
 }
 
@@ -64,15 +79,15 @@ func TestDetailLoadsTheJSONOfAListRow(t *testing.T) {
 		t.Fatalf("detail shows %d %q while loading, want the selected row %d", d.current.ID, d.title.Text, row.ID)
 	}
 	lines, placeholder := routeParts(d.route)
-	if d.description.Text != msgDetailLoading || placeholder != msgDetailLoading || lines != 0 || len(d.fields) != 0 || d.message.Text != "" {
+	if d.description.Text != msgDetailLoading || placeholder != msgDetailLoading || lines != 0 || len(d.fields.nodes.leaves()) != 0 || d.message.Text != "" {
 		t.Errorf("while loading: description %q, route %d segments / %q, %d fields, message %q; want Loading… and nothing else",
-			d.description.Text, lines, placeholder, len(d.fields), d.message.Text)
+			d.description.Text, lines, placeholder, len(d.fields.nodes.leaves()), d.message.Text)
 	}
 	h.handOff("the detail reload", func() { close(release) })
 	lines, placeholder = routeParts(d.route)
-	if lines < 3 || placeholder != "" || len(d.fields) == 0 || d.description.Text == msgDetailLoading {
+	if lines < 3 || placeholder != "" || len(d.fields.nodes.leaves()) == 0 || d.description.Text == msgDetailLoading {
 		t.Errorf("after loading: route %d segments / %q, %d fields, description %q; want the whole record",
-			lines, placeholder, len(d.fields), d.description.Text)
+			lines, placeholder, len(d.fields.nodes.leaves()), d.description.Text)
 	}
 }
 
@@ -113,7 +128,8 @@ func TestDetailShowsEveryFieldInUserUnits(t *testing.T) {
 		"map.summary_polyline": {"", ""},
 		"private":              {"true", "true"},
 	}
-	for _, f := range d.fields {
+	fields := d.fields.nodes.leaves()
+	for _, f := range fields {
 		w, ok := want[f.Path]
 		if !ok {
 			continue
@@ -124,12 +140,7 @@ func TestDetailShowsEveryFieldInUserUnits(t *testing.T) {
 		}
 	}
 	for path := range want {
-		t.Errorf("field %s missing from %d fields", path, len(d.fields))
-	}
-	d.tabs.SelectIndex(1)
-	rows := visibleRows(d.fieldList)
-	if len(rows) == 0 || len(rows[0]) != 3 {
-		t.Errorf("field rows = %q, want three columns", rows)
+		t.Errorf("field %s missing from %d fields", path, len(fields))
 	}
 }
 
@@ -148,10 +159,10 @@ func TestDetailFetchDetails(t *testing.T) {
 	if got := locked(h.be, func() []int64 { return h.be.fetched }); !slices.Equal(got, []int64{a.ID}) {
 		t.Errorf("fetched %v, want [%d]", got, a.ID)
 	}
-	if d.description.Text != "Felt strong" || d.device.Text != "Device: Garmin Forerunner 965" ||
+	if d.description.Text != "Felt strong" || d.info.Text != "Device: Garmin Forerunner 965" ||
 		!strings.Contains(d.flags.Text, "Commute") || d.message.Text != "Details fetched." {
 		t.Errorf("after fetching: description %q, device %q, flags %q, message %q",
-			d.description.Text, d.device.Text, d.flags.Text, d.message.Text)
+			d.description.Text, d.info.Text, d.flags.Text, d.message.Text)
 	}
 }
 
@@ -189,10 +200,10 @@ func TestDetailActions(t *testing.T) {
 
 func TestDetailFollowsUnits(t *testing.T) {
 	h := newHarness(t, newFakeBackend(20))
-	h.selectRow(0)
+	h.selectRow(1) // some elevation gain
 	h.ui.settingsSaved(Settings{Units: Imperial})
-	if d := h.ui.detail; !strings.Contains(d.stats.Text, " mi") || !strings.Contains(d.stats.Text, " ft") {
-		t.Errorf("imperial stats = %q", d.stats.Text)
+	if got := shownStats(h.ui.detail); !strings.HasSuffix(got["Distance"], " mi") || !strings.HasSuffix(got["Elevation gain"], " ft") {
+		t.Errorf("imperial stats = %q", got)
 	}
 	if row := visibleRows(h.ui.list.list)[0]; !strings.HasSuffix(row[3], " mi") || !strings.HasSuffix(row[5], " ft") {
 		t.Errorf("imperial row = %q", row)
@@ -208,8 +219,8 @@ func TestDetailMalformedJSON(t *testing.T) {
 	if !strings.Contains(d.message.Text, "reading Strava's JSON") {
 		t.Errorf("message = %q, want the JSON error", d.message.Text)
 	}
-	if len(d.fields) != 1 || d.fields[0].Path != "name" || d.title.Text != be.acts[0].Name {
-		t.Errorf("fields %+v, title %q: want what could be read", d.fields, d.title.Text)
+	if fields := d.fields.nodes.leaves(); len(fields) != 1 || fields[0].Path != "name" || d.title.Text != be.acts[0].Name {
+		t.Errorf("fields %+v, title %q: want what could be read", fields, d.title.Text)
 	}
 	if _, placeholder := routeParts(d.route); !strings.HasPrefix(placeholder, "No route") {
 		t.Errorf("placeholder = %q", placeholder)

@@ -27,10 +27,12 @@ type fakeBackend struct {
 	nextSub  int
 
 	// Hooks; nil means the default behaviour.
-	beforeQuery func(ctx context.Context, f Filter) error // runs before Activities answers
-	beforeGet   func()                                    // runs before Activity answers
-	connect     func(ctx context.Context) (ConnectResult, error)
-	syncNow     func() error
+	beforeQuery   func(ctx context.Context, f Filter) error // runs before Activities answers
+	beforeGet     func()                                    // runs before Activity answers
+	beforeStreams func()                                    // runs before Streams answers
+	streams       map[int64]Streams                         // by activity; none: empty Streams
+	connect       func(ctx context.Context) (ConnectResult, error)
+	syncNow       func() error
 
 	// Recorded calls.
 	queries       []Filter
@@ -40,6 +42,7 @@ type fakeBackend struct {
 	logouts       []bool
 	connects      int
 	fetched       []int64
+	streamCalls   []int64
 	demoStarted   bool
 }
 
@@ -212,6 +215,24 @@ func (f *fakeBackend) Export(_ context.Context, id int64, format ExportFormat, w
 	}
 	_, err := fmt.Fprintf(w, `{"id":%d}`, id)
 	return err
+}
+
+func (f *fakeBackend) Streams(_ context.Context, id int64) (Streams, error) {
+	f.mu.Lock()
+	f.streamCalls = append(f.streamCalls, id)
+	hook := f.beforeStreams
+	f.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.streams[id] // copied, as a real backend decodes a new one each time
+	for _, p := range []*[]float64{&s.Time, &s.Distance, &s.Altitude, &s.Velocity, &s.Heartrate, &s.Cadence, &s.Watts} {
+		*p = slices.Clone(*p)
+	}
+	s.LatLng = slices.Clone(s.LatLng)
+	return s, nil
 }
 
 func (f *fakeBackend) StravaURL(id int64) string {

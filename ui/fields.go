@@ -18,65 +18,138 @@ type jsonField struct {
 	Number bool
 }
 
-// flattenJSON lists every leaf of a JSON document in the order Strava sent
-// it, nested objects and arrays flattened into paths. Empty objects and
-// arrays are kept as "{}" and "[]" so nothing is hidden. On malformed JSON
-// it returns the leaves read so far and the error.
-func flattenJSON(data []byte) ([]jsonField, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var out []jsonField
-	if err := walkJSON(dec, "", &out); err != nil {
-		return out, fmt.Errorf("reading Strava's JSON: %w", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return out, errors.New("reading Strava's JSON: unexpected data after the end")
-	}
-	return out, nil
+// jsonNode is a member of Strava's JSON: a leaf (a value, or an empty
+// object or array) or a group (an object or array with members).
+type jsonNode struct {
+	Key   string // the member's name as Strava sends it, or "[i]" in an array
+	Field jsonField
+	Kids  []string // paths of the members of a group, in the order sent
+	Array bool     // a group that is an array
 }
 
-func walkJSON(dec *json.Decoder, path string, out *[]jsonField) error {
+// jsonTree is Strava's JSON as nested groups, keyed by path; the root's
+// path is "".
+type jsonTree map[string]*jsonNode
+
+// leaves lists the leaves in the order sent.
+func (t jsonTree) leaves() []jsonField {
+	var out []jsonField
+	var walk func(path string)
+	walk = func(path string) {
+		n := t[path]
+		if n == nil {
+			return
+		}
+		if len(n.Kids) == 0 && path != "" {
+			out = append(out, n.Field)
+		}
+		for _, k := range n.Kids {
+			walk(k)
+		}
+	}
+	walk("")
+	return out
+}
+
+// parseJSONTree reads a JSON document in the order Strava sent it. Empty
+// objects and arrays are leaves shown as "{}" and "[]" so nothing is
+// hidden. On malformed JSON it returns what was read so far and the error.
+func parseJSONTree(data []byte) (jsonTree, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	t := jsonTree{"": {}}
+	if err := t.walk(dec, "", ""); err != nil {
+		return t, fmt.Errorf("reading Strava's JSON: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return t, errors.New("reading Strava's JSON: unexpected data after the end")
+	}
+	return t, nil
+}
+
+// flattenJSON lists every leaf of a JSON document in the order sent.
+func flattenJSON(data []byte) ([]jsonField, error) {
+	t, err := parseJSONTree(data)
+	return t.leaves(), err
+}
+
+// walk reads one value at path into the tree. The root's members become
+// the root's kids; a scalar at the root is not kept.
+func (t jsonTree) walk(dec *json.Decoder, path, key string) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
 	}
-	switch t := tok.(type) {
+	n := t[path]
+	if n == nil {
+		n = &jsonNode{Key: key}
+		t[path] = n
+		if parent := t[parentOf(path)]; parent != nil {
+			parent.Kids = append(parent.Kids, path)
+		}
+	}
+	n.Field.Path = path
+	switch v := tok.(type) {
 	case json.Delim:
-		return walkContainer(dec, t, path, out)
+		n.Array = v == '['
+		return t.walkContainer(dec, v, path)
 	case json.Number:
-		*out = append(*out, jsonField{Path: path, Raw: t.String(), Number: true})
+		n.Field.Raw, n.Field.Number = v.String(), true
 	case string:
-		*out = append(*out, jsonField{Path: path, Raw: t})
+		n.Field.Raw = v
 	case bool:
-		*out = append(*out, jsonField{Path: path, Raw: strconv.FormatBool(t)})
+		n.Field.Raw = strconv.FormatBool(v)
 	default: // nil
-		*out = append(*out, jsonField{Path: path, Raw: "null"})
+		n.Field.Raw = "null"
 	}
 	return nil
 }
 
 // walkContainer walks the members of an object or array whose opening
 // delimiter has been read, and its closing delimiter.
-func walkContainer(dec *json.Decoder, open json.Delim, path string, out *[]jsonField) error {
+func (t jsonTree) walkContainer(dec *json.Decoder, open json.Delim, path string) error {
 	n := 0
 	for ; dec.More(); n++ {
-		child := path + "[" + strconv.Itoa(n) + "]"
+		key := "[" + strconv.Itoa(n) + "]"
+		child := path + key
 		if open == '{' {
-			key, err := dec.Token()
+			tok, err := dec.Token()
 			if err != nil {
 				return err
 			}
-			child = joinPath(path, fmt.Sprint(key))
+			key = fmt.Sprint(tok)
+			child = joinPath(path, key)
 		}
-		if err := walkJSON(dec, child, out); err != nil {
+		if err := t.walkChild(dec, child, key); err != nil {
 			return err
 		}
 	}
 	if n == 0 {
-		*out = append(*out, jsonField{Path: path, Raw: open.String() + closing(open)})
+		t[path].Field.Raw = open.String() + closing(open)
 	}
 	_, err := dec.Token()
 	return err
+}
+
+// walkChild reads a member; a key sent twice keeps the last value.
+func (t jsonTree) walkChild(dec *json.Decoder, path, key string) error {
+	if old := t[path]; old != nil {
+		*old = jsonNode{Key: key}
+	}
+	return t.walk(dec, path, key)
+}
+
+// parentOf is the path of the group a member belongs to.
+func parentOf(path string) string {
+	if strings.HasSuffix(path, "]") {
+		if i := strings.LastIndexByte(path, '['); i >= 0 {
+			return path[:i]
+		}
+	}
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[:i]
+	}
+	return ""
 }
 
 func closing(open json.Delim) string {

@@ -87,11 +87,11 @@ func TestRouteViewSegmentsAndPlaceholder(t *testing.T) {
 	test.NewTempApp(t)
 	r := newRouteView()
 	r.Resize(fyne.NewSize(300, 200))
-	r.setRoute([][2]float64{{0, 0}, {0, 0.01}, {0.01, 0.01}}, "")
+	r.setRoute([][2]float64{{0, 0}, {0, 0.01}, {0.01, 0.01}}, "", Metric)
 	if lines, placeholder := routeParts(r); lines != 2 || placeholder != "" {
 		t.Errorf("route: %d segments, placeholder %q; want 2 segments", lines, placeholder)
 	}
-	r.setRoute(nil, "No route")
+	r.setRoute(nil, "No route", Metric)
 	if lines, placeholder := routeParts(r); lines != 0 || placeholder != "No route" {
 		t.Errorf("no route: %d segments, placeholder %q", lines, placeholder)
 	}

@@ -40,14 +40,12 @@ func viewOf(a store.Activity) ui.Activity {
 	if s.Gear != nil {
 		v.GearName = s.Gear.Name
 	}
+	v.Figures = figures(s)
 	for _, l := range s.Laps {
-		lap := ui.Lap{Name: l.Name, Distance: l.Distance, MovingTime: l.MovingTime, ElapsedTime: l.ElapsedTime,
-			TotalElevationGain: l.TotalElevationGain, AverageSpeed: l.AverageSpeed}
-		if l.AverageHeartrate != nil {
-			lap.AverageHeartrate = *l.AverageHeartrate
-		}
-		v.Laps = append(v.Laps, lap)
+		v.Laps = append(v.Laps, ui.Lap{Name: l.Name, Distance: l.Distance, MovingTime: l.MovingTime, ElapsedTime: l.ElapsedTime,
+			TotalElevationGain: l.TotalElevationGain, AverageSpeed: l.AverageSpeed, AverageHeartrate: l.AverageHeartrate})
 	}
+	v.SplitsMetric, v.SplitsStandard = splits(s.SplitsMetric), splits(s.SplitsStandard)
 	m := s.Map
 	if m.Polyline == "" && m.SummaryPolyline == "" && a.HasDetail() {
 		// The detailed JSON may lack the map the summary had.
@@ -67,6 +65,29 @@ func viewOf(a store.Activity) ui.Activity {
 		v.Route = route
 	}
 	return v
+}
+
+// figures are the overview's numbers; nil stays nil (not sent).
+func figures(s strava.Activity) ui.Figures {
+	return ui.Figures{
+		AverageSpeed: s.AverageSpeed, MaxSpeed: s.MaxSpeed, ElevHigh: s.ElevHigh, ElevLow: s.ElevLow,
+		AverageHeartrate: s.AverageHeartrate, MaxHeartrate: s.MaxHeartrate, AverageCadence: s.AverageCadence,
+		AverageWatts: s.AverageWatts, WeightedAverageWatts: s.WeightedAverageWatts, MaxWatts: s.MaxWatts,
+		Kilojoules: s.Kilojoules, Calories: s.Calories, AverageTemp: s.AverageTemp,
+		KudosCount: s.KudosCount, CommentCount: s.CommentCount, AchievementCount: s.AchievementCount, PRCount: s.PRCount,
+	}
+}
+
+func splits(in []strava.Split) []ui.Split {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]ui.Split, len(in))
+	for i, sp := range in {
+		out[i] = ui.Split{Split: sp.Split, Distance: sp.Distance, MovingTime: sp.MovingTime, ElapsedTime: sp.ElapsedTime,
+			ElevationDifference: sp.ElevationDifference, AverageSpeed: sp.AverageSpeed, AverageHeartrate: sp.AverageHeartrate}
+	}
+	return out
 }
 
 // errNoRoute: the activity has no GPS track (indoor, manual, privacy zone).

@@ -28,7 +28,7 @@ func TestViewPrefersDetailAndFallsBackToSummaryRoute(t *testing.T) {
 	if got := strings.Join(v.Flags(), ","); got != "Private,Trainer,Manual" {
 		t.Errorf("flags = %q", got)
 	}
-	if len(v.Laps) != 1 || v.Laps[0].Name != "Lap 1" || v.Laps[0].Distance != 1000 || v.Laps[0].MovingTime != 300 || v.Laps[0].AverageHeartrate != 150.5 {
+	if len(v.Laps) != 1 || v.Laps[0].Name != "Lap 1" || v.Laps[0].Distance != 1000 || v.Laps[0].MovingTime != 300 || v.Laps[0].AverageHeartrate == nil || *v.Laps[0].AverageHeartrate != 150.5 {
 		t.Errorf("laps = %+v", v.Laps)
 	}
 	if len(v.Route) != 3 || v.Route[0] != [2]float64{38.5, -120.2} || v.RouteProblem != "" {
@@ -151,5 +151,28 @@ func TestEverySetupFieldIsMapped(t *testing.T) {
 	}
 	if len(seen) != 5 {
 		t.Errorf("%d form fields mapped, want all 5", len(seen))
+	}
+}
+
+func TestViewFiguresAndSplits(t *testing.T) {
+	a := store.Activity{ID: 9, Detail: json.RawMessage(`{"resource_state":3,"average_speed":3.2,"max_speed":5.1,
+		"average_heartrate":150.2,"calories":702,"kudos_count":0,"pr_count":2,"average_watts":null,
+		"splits_metric":[{"split":1,"distance":1000,"moving_time":300,"elapsed_time":310,"elevation_difference":-3,"average_speed":3.3,"average_heartrate":151}],
+		"splits_standard":[{"split":1,"distance":1609.3,"moving_time":500,"elapsed_time":510,"elevation_difference":2,"average_speed":3.2}]}`)}
+	v := viewOf(a)
+	f := v.Figures
+	if f.AverageSpeed == nil || *f.AverageSpeed != 3.2 || f.Calories == nil || *f.Calories != 702 ||
+		f.KudosCount == nil || *f.KudosCount != 0 || f.PRCount == nil || *f.PRCount != 2 {
+		t.Errorf("figures %+v", f)
+	}
+	for name, missing := range map[string]bool{"average_watts (null)": f.AverageWatts == nil, "max_heartrate": f.MaxHeartrate == nil,
+		"comment_count": f.CommentCount == nil, "elev_high": f.ElevHigh == nil} {
+		if !missing {
+			t.Errorf("%s: not sent, but set", name)
+		}
+	}
+	if len(v.SplitsMetric) != 1 || v.SplitsMetric[0].ElevationDifference != -3 || v.SplitsMetric[0].AverageHeartrate == nil ||
+		len(v.SplitsStandard) != 1 || v.SplitsStandard[0].AverageHeartrate != nil || v.SplitsStandard[0].MovingTime != 500 {
+		t.Errorf("splits %+v / %+v", v.SplitsMetric, v.SplitsStandard)
 	}
 }

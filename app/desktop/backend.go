@@ -263,6 +263,16 @@ func (b *Backend) Export(ctx context.Context, id int64, format ui.ExportFormat, 
 	return err
 }
 
+// Streams returns the activity's streams for the charts, from the store's
+// cache or fetched once (and cached) within Strava's rate limits.
+func (b *Backend) Streams(ctx context.Context, id int64) (ui.Streams, error) {
+	s, err := b.app.Streams(ctx, id)
+	if err != nil {
+		return ui.Streams{}, err
+	}
+	return streamsOf(s), nil
+}
+
 // StravaURL is the activity's page on Strava.
 func (b *Backend) StravaURL(id int64) string {
 	return fmt.Sprintf("https://www.strava.com/activities/%d", id)

@@ -290,15 +290,25 @@ func menuLabels(t *testing.T, menu dbus.BusObject) map[string]int32 {
 }
 
 // saveDocScreenshots refreshes README's screenshots: the list (already
-// taken) and a detail view (the first row clicked).
+// taken), a detail view (the first row clicked) with its charts and the
+// pointer over them, and its laps.
 func saveDocScreenshots(t *testing.T, dir, listShot string) {
 	t.Helper()
 	copyFile(t, listShot, filepath.Join(dir, "screenshot-list.png"))
-	if out, err := exec.Command("xdotool", "mousemove", "300", "190", "click", "1").CombinedOutput(); err != nil {
-		t.Fatalf("xdotool: %v %s", err, out)
+	xdotool := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("xdotool", args...).CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v %s", args, err, out)
+		}
 	}
-	time.Sleep(2 * time.Second)
+	xdotool("mousemove", "300", "190", "click", "1") // the first row
+	time.Sleep(3 * time.Second)                      // the detail and its streams load
+	xdotool("mousemove", "900", "560")
+	time.Sleep(time.Second)
 	screenshot(t, filepath.Join(dir, "screenshot-detail.png"))
+	xdotool("mousemove", "773", "303", "click", "1") // the Laps tab
+	time.Sleep(time.Second)
+	screenshot(t, filepath.Join(dir, "screenshot-laps.png"))
 }
 
 func copyFile(t *testing.T, from, to string) {

@@ -64,7 +64,7 @@ func TestActivityDecodesAndKeepsRawJSON(t *testing.T) {
 		Timezone:       "(GMT-08:00) America/Los_Angeles", UTCOffset: -28800,
 		Distance: 28099, MovingTime: 4207, ElapsedTime: 4410, TotalElevationGain: 516,
 		Private: true, Athlete: MetaAthlete{ID: 134815},
-		Description: "ligne 1\nligne 2 « citée »", Calories: 870.2, DeviceName: "Garmin Edge 1030",
+		Description: "ligne 1\nligne 2 « citée »", Calories: new(870.2), DeviceName: "Garmin Edge 1030",
 		GearID: "b12345678987654321", ExternalID: "garmin_push_12345678987654321", UploadID: 98765432123456789,
 		StartLatLng: []float64{37.83, -122.26}, Laps: []Lap{{ID: 4479306946, Name: "Lap 1"}},
 	}

@@ -94,8 +94,8 @@ type Activity struct {
 	UploadID           int64       `json:"upload_id"`
 	StartLatLng        []float64   `json:"start_latlng"` // [lat, lng]; empty without GPS
 	EndLatLng          []float64   `json:"end_latlng"`
-	AverageSpeed       float64     `json:"average_speed"` // m/s
-	MaxSpeed           float64     `json:"max_speed"`     // m/s
+	AverageSpeed       *float64    `json:"average_speed"` // m/s; nil: not sent
+	MaxSpeed           *float64    `json:"max_speed"`     // m/s
 	ElevHigh           *float64    `json:"elev_high"`     // metres; nil: not recorded
 	ElevLow            *float64    `json:"elev_low"`
 	// Sensors; nil when the activity has no such data.
@@ -110,16 +110,16 @@ type Activity struct {
 	DeviceWatts          bool     `json:"device_watts"` // power from a meter, not estimated
 	AverageTemp          *float64 `json:"average_temp"` // °C
 	SufferScore          *float64 `json:"suffer_score"`
-	// Social counts.
-	KudosCount       int `json:"kudos_count"`
-	CommentCount     int `json:"comment_count"`
-	AchievementCount int `json:"achievement_count"`
-	AthleteCount     int `json:"athlete_count"`
-	PhotoCount       int `json:"photo_count"`
-	PRCount          int `json:"pr_count"`
+	// Social counts; nil when Strava did not send them.
+	KudosCount       *int `json:"kudos_count"`
+	CommentCount     *int `json:"comment_count"`
+	AchievementCount *int `json:"achievement_count"`
+	AthleteCount     *int `json:"athlete_count"`
+	PhotoCount       *int `json:"photo_count"`
+	PRCount          *int `json:"pr_count"`
 	// Detailed representation only.
 	Description    string       `json:"description"`
-	Calories       float64      `json:"calories"` // kilocalories
+	Calories       *float64     `json:"calories"` // kilocalories; nil: not sent
 	DeviceName     string       `json:"device_name"`
 	Gear           *SummaryGear `json:"gear"` // nil: no gear set
 	Laps           []Lap        `json:"laps"`
