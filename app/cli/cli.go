@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/buildinfo"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/ipc"
 	"github.com/owtray/owtray/sync/store"
@@ -184,7 +185,7 @@ func forwardable(name string) bool {
 }
 
 func printUsage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintf(w, "owtray %s keeps your Strava activities on your own computer.\n\nusage: owtray [COMMAND]   (no command starts the desktop app)\n\ncommands:\n", app.Version)
+	fmt.Fprintf(w, "owtray %s keeps your Strava activities on your own computer.\n\nusage: owtray [COMMAND]   (no command starts the desktop app)\n\ncommands:\n", buildinfo.Get().Version)
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
 		names = append(names, n)
@@ -274,6 +275,6 @@ func runVersion(_ context.Context, e *env, args []string) error {
 	if err := parse(flags(e, "version"), args, 0); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdio.Out, "owtray %s\n", app.Version)
+	fmt.Fprintln(e.stdio.Out, buildinfo.Get())
 	return nil
 }

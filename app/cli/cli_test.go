@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/buildinfo"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/secrets/secretstest"
 	"github.com/owtray/owtray/sync/store"
@@ -96,7 +97,7 @@ func TestUsageAndVersion(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"version"}, 0, "owtray " + app.Version},
+		{[]string{"version"}, 0, buildinfo.Get().String()},
 		{[]string{"help"}, 0, "owtray login"},
 		{[]string{"help", "export"}, 0, "--format csv|json|gpx"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
