@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,20 +65,21 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"login":    {"connect your Strava account in the browser", "login [--no-browser] [--replace]", runLogin},
-		"logout":   {"revoke access and remove the tokens from the keychain", "logout [--wipe]", runLogout},
-		"status":   {"show the connection, last sync and rate limits", "status [--json]", runStatus},
-		"simulate": {"run the simulated Strava on its own", "simulate [--addr 127.0.0.1:PORT] [--activities N]", runSimulate},
-		"demo":     {"try owtray against the built-in simulated Strava", "demo [--activities N] [--no-gui]", runDemo},
-		"sync":     {"fetch new activities (first run: the whole history)", "sync [--full] [--details]", runSync},
-		"list":     {"list stored activities, newest first", "list [--json] [--sport TYPE] [--since DATE] [--until DATE] [--search TEXT] [--limit N]", runList},
-		"show":     {"show one stored activity", "show ID [--json]", runShow},
-		"export":   {"export activities", "export --format csv|json|gpx [--out FILE] [--id ID] [filters as list]", runExport},
-		"serve":    {"run headless: webhooks, event processing and polling (for a home server)", "serve", runServe},
-		"webhook":  {"manage the Strava push subscription", "webhook subscribe [--callback-url URL] | list | delete [ID]", runWebhook},
-		"version":  {"print the version", "version", runVersion},
-		"help":     {"show this help", "help [COMMAND]", nil},
-		"gui":      {"start the desktop app (the default)", "gui", runGUI},
+		"login":     {"connect your Strava account in the browser", "login [--no-browser] [--replace]", runLogin},
+		"logout":    {"revoke access and remove the tokens from the keychain", "logout [--wipe]", runLogout},
+		"status":    {"show the connection, last sync and rate limits", "status [--json]", runStatus},
+		"simulate":  {"run the simulated Strava on its own", "simulate [--addr 127.0.0.1:PORT] [--activities N]", runSimulate},
+		"demo":      {"try owtray against the built-in simulated Strava", "demo [--activities N] [--no-gui]", runDemo},
+		"sync":      {"fetch new activities (first run: the whole history)", "sync [--full] [--details]", runSync},
+		"list":      {"list stored activities, newest first", "list [--json] [--sport TYPE] [--since DATE] [--until DATE] [--search TEXT] [--limit N]", runList},
+		"show":      {"show one stored activity", "show ID [--json]", runShow},
+		"export":    {"export activities", "export --format csv|json|gpx [--out FILE] [--id ID] [filters as list]", runExport},
+		"serve":     {"run headless: webhooks, event processing and polling (for a home server)", "serve", runServe},
+		"webhook":   {"manage the Strava push subscription", "webhook subscribe [--callback-url URL] | list | delete [ID]", runWebhook},
+		"version":   {"print the version, commit and build date", "version", runVersion},
+		"autostart": {"start owtray at login, in the tray", "autostart on|off|status", runAutostart},
+		"help":      {"show this help", "help [COMMAND]", nil},
+		"gui":       {"start the desktop app (the default); --hidden: in the tray only", "gui [--hidden]", runGUI},
 	}
 }
 
@@ -96,7 +98,9 @@ func RunShared(a *app.App, log *slog.Logger, showWindow func()) ipc.Runner {
 				fmt.Fprintln(stderr, "owtray serve is running this data directory; stop it to start the desktop app")
 				return ExitFailure
 			}
-			showWindow()
+			if !slices.Contains(args[1:], hiddenFlag) { // a start at login leaves the window alone
+				showWindow()
+			}
 			return ExitOK
 		case "serve", "demo", "simulate":
 			fmt.Fprintf(stderr, "owtray %s: owtray is already running with this data directory\n", args[0])
@@ -121,8 +125,8 @@ func Main(ctx context.Context, args []string, stdio Stdio) int {
 
 func run(ctx context.Context, e *env, args []string) int {
 	cmds := commands()
-	if len(args) == 0 {
-		args = []string{"gui"}
+	if len(args) == 0 || args[0] == hiddenFlag {
+		args = append([]string{"gui"}, args...) // `owtray --hidden`: the desktop app's flag
 	}
 	name, rest := args[0], args[1:]
 	switch name {
@@ -178,7 +182,7 @@ func run(ctx context.Context, e *env, args []string) int {
 // there is one (the simulator and the demo have data of their own).
 func forwardable(name string) bool {
 	switch name {
-	case "simulate", "demo", "version":
+	case "simulate", "demo", "version", "autostart":
 		return false
 	}
 	return true

@@ -59,7 +59,9 @@ func servePprof(ctx context.Context, addr string, e *env) {
 }
 
 func runGUI(ctx context.Context, e *env, args []string) error {
-	if err := parse(flags(e, "gui"), args, 0); err != nil {
+	fs := flags(e, "gui")
+	hidden := fs.Bool("hidden", false, "start with the tray only; the window opens from the tray's \"Open owtray\"")
+	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	defer e.useLogFile()()
@@ -68,12 +70,19 @@ func runGUI(ctx context.Context, e *env, args []string) error {
 		return err // a database in use is forwarded: the running window comes forward
 	}
 	defer release()
-	return showDesktop(ctx, e, a, desktop.Options{StartDemo: restartAsDemo})
+	opts := desktop.Options{StartDemo: restartAsDemo}
+	if as, err := e.newAutostart(); err == nil {
+		opts.Autostart = as
+	} else {
+		e.log.Warn("start at login is not available", "err", err)
+	}
+	return showDesktop(ctx, e, a, opts, *hidden)
 }
 
 // showDesktop runs the window and tray on the main goroutine and the app's
-// long-running parts beside it, until Quit or ctx ends.
-func showDesktop(ctx context.Context, e *env, a *app.App, opts desktop.Options) error {
+// long-running parts beside it, until Quit or ctx ends. hidden starts with
+// the tray only.
+func showDesktop(ctx context.Context, e *env, a *app.App, opts desktop.Options, hidden bool) error {
 	if _, ok := e.lookup("GOMEMLIMIT"); !ok {
 		// A tray app lives for days: keep the Go heap near its live size
 		// (~40 MB, mostly Fyne's parsed fonts) instead of letting garbage
@@ -94,7 +103,7 @@ func showDesktop(ctx context.Context, e *env, a *app.App, opts desktop.Options) 
 		}
 		be = desktop.New(a, opts)
 	}
-	uiOpts := ui.Options{Icon: assets.Icon, Logger: e.log}
+	uiOpts := ui.Options{Icon: assets.Icon, Logger: e.log, Hidden: hidden}
 	if probe, ok := e.lookup(EnvStartupProbe); ok && probe != "" {
 		// The cold-start benchmark waits for this line (and may ask to quit).
 		uiOpts.OnFirstRows = func() {

@@ -140,7 +140,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if *every > 0 {
 		go simulateUploads(ctx, srv.Sim, *every, e)
 	}
-	return showDesktop(ctx, e, a, desktop.Options{Demo: true})
+	return showDesktop(ctx, e, a, desktop.Options{Demo: true}, false)
 }
 
 // simulateUploads makes the simulated athlete upload an activity now and
