@@ -1,5 +1,7 @@
 // Command owtray keeps one person's Strava activities on their own computer.
 // Without arguments it starts the desktop app; see `owtray help` for the CLI.
+// Built with -tags nogui it has no window (no Fyne, no cgo): `owtray serve`
+// and the other commands.
 package main
 
 import (
@@ -13,7 +15,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	code := cli.Main(ctx, os.Args[1:], cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, cli.Options{GUI: gui()})
 	stop()
 	os.Exit(code)
 }

@@ -54,10 +54,14 @@ type App struct {
 	client  *strava.Client
 	engine  *engine.Engine
 	events  *broadcaster
-	rt      instanceState
 
 	mu           sync.Mutex
 	allowReplace bool // the next login may replace the stored athlete
+
+	stateMu  sync.Mutex
+	syncing  int             // syncs running or waiting
+	progress engine.Progress // of the sync running
+	running  *instance       // while Run runs, else nil
 }
 
 // DatabaseFile is the bbolt file inside the data dir.
@@ -127,9 +131,9 @@ func Open(cfg config.Config, opts Options) (*App, error) {
 }
 
 func (a *App) onProgress(p engine.Progress) {
-	a.rt.mu.Lock()
-	a.rt.progress = p
-	a.rt.mu.Unlock()
+	a.stateMu.Lock()
+	a.progress = p
+	a.stateMu.Unlock()
 	a.events.publish(Event{Kind: EventProgress, Progress: p})
 }
 
@@ -190,7 +194,7 @@ func (a *App) onReconnectNeeded(err error) {
 	a.events.publish(Event{Kind: EventStatus})
 }
 
-// ErrOtherAthlete: the login was for a different athlete than the stored data.
+// ErrOtherAthlete means the login was for a different athlete than the stored data.
 var ErrOtherAthlete = errors.New("a different Strava athlete is already stored here")
 
 // acceptAthlete enforces "one athlete only" before a token is stored.

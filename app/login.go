@@ -13,7 +13,7 @@ import (
 // LoginTimeout is how long a login waits for the browser.
 const LoginTimeout = 5 * time.Minute
 
-// ErrLoginTimeout: the browser did not come back in time.
+// ErrLoginTimeout means the browser did not come back in time.
 var ErrLoginTimeout = errors.New("no answer from the browser in time: start the login again")
 
 // LoginOptions adjust Login.
@@ -48,9 +48,9 @@ func (a *App) Login(ctx context.Context, opts LoginOptions) (auth.Result, error)
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	var flow *auth.Flow
-	if a.serving() {
+	if in := a.instance(); in != nil {
 		// The running instance serves the callback already.
-		if flow, err = a.loginFlow(); err != nil {
+		if flow, err = in.loginFlow(); err != nil {
 			return auth.Result{}, err
 		}
 	} else {
@@ -82,14 +82,12 @@ func (a *App) Login(ctx context.Context, opts LoginOptions) (auth.Result, error)
 		return auth.Result{}, err
 	}
 	a.tokens.Reset()
-	a.rt.mu.Lock()
-	worker := a.rt.worker
-	a.rt.mu.Unlock()
-	if worker != nil {
-		worker.Resume() // events waiting for a reconnect go on
+	in := a.instance()
+	if in != nil {
+		in.worker.Resume() // events waiting for a reconnect go on
 	}
 	a.events.publish(Event{Kind: EventStatus})
-	if a.serving() {
+	if in != nil {
 		// The running instance starts the (first) import at once instead
 		// of at the next poll.
 		if err := a.SyncNow(ctx); err != nil {

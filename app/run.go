@@ -18,7 +18,6 @@ import (
 	"github.com/owtray/owtray/app/ipc"
 	"github.com/owtray/owtray/app/secrets"
 	"github.com/owtray/owtray/app/tunnel"
-	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/sync/webhook"
 )
@@ -35,20 +34,33 @@ type RunOptions struct {
 	NoPolling bool
 }
 
-// instanceState is the state of a running instance (serve or the desktop app).
-type instanceState struct {
-	mu       sync.Mutex
-	serving  bool
-	flow     *auth.Flow
-	tunnel   tunnel.State
-	subErr   string
-	syncing  int // syncs running or waiting
-	progress engine.Progress
-	worker   *webhook.Worker
-	webhook  *webhookHandler
-	pollNow  chan struct{}
+// instance is what exists only while Run runs (serve or the desktop app):
+// the event worker, the webhook routes, the poller's trigger, the loopback
+// server's login flow, and the tunnel's and subscription's state. The App
+// holds it (App.running) from the start of Run to its end.
+type instance struct {
+	app     *App
+	opts    RunOptions
+	worker  *webhook.Worker
+	webhook *webhookHandler
+	pollNow chan struct{} // asks the poller for a sync now
+
+	mu     sync.Mutex
+	flow   *auth.Flow
+	tunnel tunnel.State
+	subErr string
 	// restartTunnel restarts the tunnel with the current setup.
 	restartTunnel func()
+}
+
+// ErrRunning means Run was called while another Run of the App runs.
+var ErrRunning = errors.New("owtray is already running")
+
+// instance is the running instance, nil when Run does not run.
+func (a *App) instance() *instance {
+	a.stateMu.Lock()
+	defer a.stateMu.Unlock()
+	return a.running
 }
 
 // webhookHandler serves the webhook routes with the current verify token:
@@ -93,6 +105,7 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	}
 	defer ln.Close()
 
+	in := &instance{app: a, opts: opts, pollNow: make(chan struct{}, 1)}
 	worker := webhook.NewWorker(a.store, a.client, webhook.WorkerConfig{
 		OnDeauthorized: a.onDeauthorized,
 		OnApplied:      a.onEventApplied,
@@ -109,7 +122,7 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	hooks := &webhookHandler{cfg: webhook.Config{
 		Store:        a.store,
 		Worker:       worker,
-		HealthSource: a.health,
+		HealthSource: in.health,
 		Logger:       a.log,
 		Now:          a.opts.Now,
 	}}
@@ -117,19 +130,23 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+auth.AuthorizePath, a.serveFlow)
-	mux.HandleFunc("GET "+auth.CallbackPath, a.serveFlow)
+	mux.HandleFunc("GET "+auth.AuthorizePath, in.serveFlow)
+	mux.HandleFunc("GET "+auth.CallbackPath, in.serveFlow)
 	mux.Handle(webhook.WebhookPath, hooks)
 	mux.Handle(webhook.HealthPath, hooks)
 
-	a.rt.mu.Lock()
-	a.rt.serving, a.rt.worker, a.rt.webhook = true, worker, hooks
-	a.rt.pollNow = make(chan struct{}, 1)
-	a.rt.mu.Unlock()
+	in.worker, in.webhook = worker, hooks
+	a.stateMu.Lock()
+	if a.running != nil {
+		a.stateMu.Unlock()
+		return ErrRunning
+	}
+	a.running = in
+	a.stateMu.Unlock()
 	defer func() {
-		a.rt.mu.Lock()
-		a.rt.serving = false
-		a.rt.mu.Unlock()
+		a.stateMu.Lock()
+		a.running = nil
+		a.stateMu.Unlock()
 	}()
 
 	runCtx, stop := context.WithCancel(ctx)
@@ -158,9 +175,9 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	if ipcServer != nil {
 		launch("ipc", ipcServer.Serve)
 	}
-	launch("tunnel", func(ctx context.Context) error { return a.runTunnel(ctx, hooks, opts) })
+	launch("tunnel", func(ctx context.Context) error { return in.runTunnel(ctx, hooks) })
 	if !opts.NoPolling {
-		launch("poller", a.poll)
+		launch("poller", in.poll)
 	}
 	a.log.Info("owtray is running", "listen", ln.Addr().String(), "data_dir", a.conf().DataDir)
 	a.events.publish(Event{Kind: EventStatus})
@@ -182,8 +199,8 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 }
 
 // serveFlow serves the OAuth routes with the current login flow.
-func (a *App) serveFlow(w http.ResponseWriter, r *http.Request) {
-	flow, err := a.loginFlow()
+func (in *instance) serveFlow(w http.ResponseWriter, r *http.Request) {
+	flow, err := in.loginFlow()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
@@ -193,24 +210,52 @@ func (a *App) serveFlow(w http.ResponseWriter, r *http.Request) {
 
 // loginFlow returns the running instance's flow, made when first needed
 // (the credentials can be set up after the start).
-func (a *App) loginFlow() (*auth.Flow, error) {
-	a.rt.mu.Lock()
-	defer a.rt.mu.Unlock()
-	if a.rt.flow != nil {
-		return a.rt.flow, nil
+func (in *instance) loginFlow() (*auth.Flow, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.flow != nil {
+		return in.flow, nil
 	}
-	cfg, err := a.credentials()
+	cfg, err := in.app.credentials()
 	if err != nil {
 		return nil, err
 	}
-	a.rt.flow = auth.NewFlow(cfg, a.secrets, a.acceptAthlete)
-	return a.rt.flow, nil
+	in.flow = auth.NewFlow(cfg, in.app.secrets, in.app.acceptAthlete)
+	return in.flow, nil
 }
 
-func (a *App) serving() bool {
-	a.rt.mu.Lock()
-	defer a.rt.mu.Unlock()
-	return a.rt.serving
+// setupChanged makes the next login use the new credentials and restarts
+// the tunnel with the new settings.
+func (in *instance) setupChanged() {
+	in.mu.Lock()
+	in.flow = nil
+	restart := in.restartTunnel
+	in.mu.Unlock()
+	if restart != nil {
+		restart()
+	}
+}
+
+// webhookStatus is the running instance's part of Status.
+func (in *instance) webhookStatus(w *WebhookStatus) {
+	in.mu.Lock()
+	t, subErr := in.tunnel, in.subErr
+	in.mu.Unlock()
+	w.Mode, w.PublicURL, w.Message = string(t.Mode), t.PublicURL, t.Message
+	if t.Mode == "" {
+		w.Mode = "connecting"
+	}
+	w.Subscription = subErr
+	if ws := in.worker.Status(); ws.State == webhook.StatePaused {
+		w.Paused = ws.Reason
+	}
+}
+
+// callbackURL is the tunnel's current webhook URL ("" when none).
+func (in *instance) callbackURL() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.tunnel.CallbackURL
 }
 
 // verifyToken is STRAVA_WEBHOOK_VERIFY_TOKEN, else the one kept in the
@@ -237,13 +282,14 @@ func (a *App) verifyToken() (string, error) {
 
 // runTunnel keeps the public URL up and the subscription pointed at it. A
 // changed setup restarts it with the new settings.
-func (a *App) runTunnel(ctx context.Context, handler http.Handler, opts RunOptions) error {
+func (in *instance) runTunnel(ctx context.Context, handler http.Handler) error {
+	a := in.app
 	var subscribed string
 	var subMu sync.Mutex
 	onState := func(st tunnel.State) {
-		a.rt.mu.Lock()
-		a.rt.tunnel = st
-		a.rt.mu.Unlock()
+		in.mu.Lock()
+		in.tunnel = st
+		in.mu.Unlock()
 		a.log.Info("webhooks", "mode", st.Mode, "message", st.Message)
 		a.events.publish(Event{Kind: EventStatus})
 		if st.CallbackURL == "" {
@@ -254,14 +300,14 @@ func (a *App) runTunnel(ctx context.Context, handler http.Handler, opts RunOptio
 		subscribed = st.CallbackURL
 		subMu.Unlock()
 		if changed {
-			go a.keepSubscribed(ctx, st.CallbackURL)
+			go in.keepSubscribed(ctx, st.CallbackURL)
 		}
 	}
 	for {
 		tctx, restart := context.WithCancel(ctx)
-		a.rt.mu.Lock()
-		a.rt.restartTunnel = restart
-		a.rt.mu.Unlock()
+		in.mu.Lock()
+		in.restartTunnel = restart
+		in.mu.Unlock()
 		cfg := a.conf()
 		authtoken := cfg.NgrokAuthtoken
 		if authtoken == "" && cfg.WebhookCallbackURL == "" {
@@ -276,12 +322,12 @@ func (a *App) runTunnel(ctx context.Context, handler http.Handler, opts RunOptio
 			WebhookPath:  webhook.WebhookPath,
 			Handler:      handler, // serves the webhook and health paths only
 			Logger:       a.log,
-			AgentOptions: opts.TunnelAgentOptions,
+			AgentOptions: in.opts.TunnelAgentOptions,
 		}, onState)
 		if err != nil {
-			a.rt.mu.Lock()
-			a.rt.tunnel = tunnel.State{Mode: tunnel.ModeError, Message: err.Error(), Since: a.opts.Now()}
-			a.rt.mu.Unlock()
+			in.mu.Lock()
+			in.tunnel = tunnel.State{Mode: tunnel.ModeError, Message: err.Error(), Since: a.opts.Now()}
+			in.mu.Unlock()
 			a.events.publish(Event{Kind: EventStatus})
 		}
 		<-tctx.Done() // a tunnel that gave up (or is off) leaves the rest running
@@ -298,17 +344,18 @@ func (a *App) runTunnel(ctx context.Context, handler http.Handler, opts RunOptio
 // keepSubscribed registers the subscription for callbackURL, retrying with
 // exponential backoff (2 s up to 10 min between attempts) until it succeeds
 // or ctx ends.
-func (a *App) keepSubscribed(ctx context.Context, callbackURL string) {
+func (in *instance) keepSubscribed(ctx context.Context, callbackURL string) {
+	a := in.app
 	policy := backoff.NewExponentialBackOff()
 	policy.InitialInterval, policy.MaxInterval = 2*time.Second, 10*time.Minute
 	_, _ = backoff.Retry(ctx, func() (struct{}, error) {
 		err := a.ensureSubscription(ctx, callbackURL)
-		a.rt.mu.Lock()
-		a.rt.subErr = ""
+		in.mu.Lock()
+		in.subErr = ""
 		if err != nil {
-			a.rt.subErr = err.Error()
+			in.subErr = err.Error()
 		}
-		a.rt.mu.Unlock()
+		in.mu.Unlock()
 		a.events.publish(Event{Kind: EventStatus})
 		return struct{}{}, err
 	},
@@ -370,7 +417,8 @@ func (a *App) onEventApplied(ev webhook.Event, res webhook.Result) {
 
 // poll syncs every PollInterval (and when SyncNow asks), as the fallback
 // for missed webhooks; after a rate limit it waits for the reset.
-func (a *App) poll(ctx context.Context) error {
+func (in *instance) poll(ctx context.Context) error {
+	a := in.app
 	timer := time.NewTimer(time.Second) // first sync right after the start
 	defer timer.Stop()
 	for {
@@ -378,7 +426,7 @@ func (a *App) poll(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-timer.C:
-		case <-a.rt.pollNow:
+		case <-in.pollNow:
 		}
 		next := a.pollInterval() // the settings may have changed it
 		if _, err := a.tokens.Token(); err == nil {
@@ -409,7 +457,8 @@ func (a *App) pollInterval() time.Duration {
 }
 
 // health is the app's part of the webhook health report.
-func (a *App) health(_ context.Context) webhook.AppHealth {
+func (in *instance) health(_ context.Context) webhook.AppHealth {
+	a := in.app
 	h := webhook.AppHealth{Connection: "not connected: run `owtray login`"}
 	tok, err := a.tokens.Token()
 	switch {
@@ -419,10 +468,10 @@ func (a *App) health(_ context.Context) webhook.AppHealth {
 		h.Connection = ConnectionLost
 		h.Problems = append(h.Problems, "the Strava connection needs to be reconnected")
 	}
-	a.rt.mu.Lock()
-	st := a.rt.tunnel
-	subErr := a.rt.subErr
-	a.rt.mu.Unlock()
+	in.mu.Lock()
+	st := in.tunnel
+	subErr := in.subErr
+	in.mu.Unlock()
 	h.Tunnel = webhook.TunnelHealth{State: string(st.Mode), PublicURL: st.PublicURL}
 	if st.Mode == tunnel.ModeError || st.Mode == tunnel.ModeOff {
 		h.Tunnel.Error = st.Message
@@ -449,15 +498,13 @@ func (a *App) wasConnected() bool {
 // SyncNow asks the running instance's poller for a sync now; without a
 // running instance it syncs in the calling goroutine.
 func (a *App) SyncNow(ctx context.Context) error {
-	a.rt.mu.Lock()
-	ch := a.rt.pollNow
-	a.rt.mu.Unlock()
-	if ch == nil {
+	in := a.instance()
+	if in == nil {
 		_, err := a.Sync(ctx, SyncOptions{})
 		return err
 	}
 	select {
-	case ch <- struct{}{}:
+	case in.pollNow <- struct{}{}:
 	default: // one is already queued
 	}
 	return nil
@@ -471,10 +518,8 @@ func (a *App) WebhookSubscribe(ctx context.Context, callbackURL string) (strava.
 	if callbackURL == "" {
 		callbackURL = a.conf().WebhookCallbackURL
 	}
-	if callbackURL == "" {
-		a.rt.mu.Lock()
-		callbackURL = a.rt.tunnel.CallbackURL
-		a.rt.mu.Unlock()
+	if in := a.instance(); callbackURL == "" && in != nil {
+		callbackURL = in.callbackURL()
 	}
 	if callbackURL == "" {
 		return strava.Subscription{}, errors.New("no callback URL: set STRAVA_WEBHOOK_CALLBACK_URL, pass --callback-url, or run `owtray serve` with NGROK_AUTHTOKEN")

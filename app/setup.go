@@ -133,11 +133,8 @@ func (a *App) SaveSetup(s Setup) error {
 		if err := a.secrets.SaveVerifyToken(v); err != nil {
 			return err
 		}
-		a.rt.mu.Lock()
-		hooks := a.rt.webhook
-		a.rt.mu.Unlock()
-		if hooks != nil {
-			if err := hooks.setVerifyToken(v); err != nil {
+		if in := a.instance(); in != nil {
+			if err := in.webhook.setVerifyToken(v); err != nil {
 				return err
 			}
 		}
@@ -160,12 +157,8 @@ func (a *App) SaveSetup(s Setup) error {
 	a.mu.Unlock()
 	secret, _ := a.clientSecret()
 	a.tokens.Configure(a.authConfig(secret))
-	a.rt.mu.Lock()
-	a.rt.flow = nil // the next login uses the new credentials
-	restart := a.rt.restartTunnel
-	a.rt.mu.Unlock()
-	if restart != nil {
-		restart()
+	if in := a.instance(); in != nil {
+		in.setupChanged() // new credentials for the next login, tunnel restarted
 	}
 	a.events.publish(Event{Kind: EventStatus})
 	return nil

@@ -9,7 +9,6 @@ import (
 	"github.com/owtray/owtray/app/auth"
 	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/strava"
-	"github.com/owtray/owtray/sync/webhook"
 )
 
 // Status is what `owtray status` and the window show. It never holds a secret.
@@ -80,22 +79,13 @@ func (a *App) Status(_ context.Context) (Status, error) {
 	if st.Webhooks.QueueDepth, err = a.store.QueueDepth(); err != nil {
 		return st, err
 	}
-	a.rt.mu.Lock()
-	defer a.rt.mu.Unlock()
-	st.Syncing, st.Progress = a.rt.syncing > 0, a.rt.progress
+	a.stateMu.Lock()
+	st.Syncing, st.Progress = a.syncing > 0, a.progress
+	in := a.running
+	a.stateMu.Unlock()
 	st.Webhooks.Mode = "not running"
-	if a.rt.serving {
-		t := a.rt.tunnel
-		st.Webhooks.Mode, st.Webhooks.PublicURL, st.Webhooks.Message = string(t.Mode), t.PublicURL, t.Message
-		if t.Mode == "" {
-			st.Webhooks.Mode = "connecting"
-		}
-		st.Webhooks.Subscription = a.rt.subErr
-		if a.rt.worker != nil {
-			if ws := a.rt.worker.Status(); ws.State == webhook.StatePaused {
-				st.Webhooks.Paused = ws.Reason
-			}
-		}
+	if in != nil {
+		in.webhookStatus(&st.Webhooks)
 	}
 	return st, nil
 }

@@ -76,13 +76,13 @@ func (a *App) GPXTracks(ctx context.Context, acts []store.Activity) ([]export.Tr
 
 // setSyncing counts the syncs running or waiting to run.
 func (a *App) setSyncing(on bool) {
-	a.rt.mu.Lock()
+	a.stateMu.Lock()
 	if on {
-		a.rt.syncing++
+		a.syncing++
 	} else {
-		a.rt.syncing--
+		a.syncing--
 	}
-	a.rt.progress = engine.Progress{}
-	a.rt.mu.Unlock()
+	a.progress = engine.Progress{}
+	a.stateMu.Unlock()
 	a.events.publish(Event{Kind: EventStatus})
 }

@@ -44,10 +44,12 @@ type filterInputs struct {
 func (in filterInputs) filter() (Filter, error) {
 	since, err := parseDay(in.from)
 	if err != nil {
+		//lint:ignore ST1005 the field's label, as the form shows it
 		return Filter{}, fmt.Errorf("From: %w", err)
 	}
 	until, err := parseDay(in.to)
 	if err != nil {
+		//lint:ignore ST1005 the field's label, as the form shows it
 		return Filter{}, fmt.Errorf("To: %w", err)
 	}
 	if !until.IsZero() {

@@ -24,6 +24,8 @@ type Instance struct {
 	// for the App's loopback server (its OAuth redirect URI points there).
 	Base string
 	Env  map[string]string // the configuration the App was opened with
+	// Service is the App's keychain service (for OWTRAY_KEYCHAIN_SERVICE).
+	Service string
 }
 
 // Open starts a simulator with simCfg and opens an App on it. mod, when
@@ -36,12 +38,7 @@ func Open(t testing.TB, simCfg stravasim.Config, mod func(env map[string]string,
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://127.0.0.1:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
+	base := "http://127.0.0.1:" + strconv.Itoa(FreePort(t))
 	env := map[string]string{
 		config.EnvAPIURL:       srv.APIURL(),
 		config.EnvOAuthURL:     srv.OAuthURL(),
@@ -57,10 +54,22 @@ func Open(t testing.TB, simCfg stravasim.Config, mod func(env map[string]string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.Open(cfg, app.Options{KeychainService: secretstest.NewService(t), OpenBrowser: app.VisitURL, Logger: slog.New(slog.DiscardHandler)})
+	service := secretstest.NewService(t)
+	a, err := app.Open(cfg, app.Options{KeychainService: service, OpenBrowser: app.VisitURL, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	return &Instance{App: a, Sim: srv, Base: base, Env: env}
+	return &Instance{App: a, Sim: srv, Base: base, Env: env, Service: service}
+}
+
+// FreePort is a loopback TCP port that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }

@@ -2,6 +2,8 @@
 // resulting grant in the OS keychain and refreshes it when it runs out.
 package auth
 
+//lint:file-ignore ST1005 errors here start with "Strava", a name that keeps its capital
+
 import (
 	"context"
 	"crypto/rand"

@@ -1,5 +1,7 @@
 package auth
 
+//lint:file-ignore ST1005 errors here start with "Strava", a name that keeps its capital
+
 import (
 	"context"
 	"errors"
@@ -15,7 +17,8 @@ import (
 	"github.com/owtray/owtray/app/secrets"
 )
 
-// RefreshMargin: a token with less than this left is refreshed before use.
+// RefreshMargin is how much validity a token must have left: one with less
+// is refreshed before use.
 const RefreshMargin = 5 * time.Minute
 
 var (

@@ -55,6 +55,8 @@ type env struct {
 	// shared is the running instance's app when this command was forwarded
 	// to it; commands then use it instead of opening the database.
 	shared *app.App
+	// gui starts the window (Options.GUI); nil: this build has none.
+	gui GUI
 }
 
 type command struct {
@@ -112,8 +114,8 @@ func RunShared(a *app.App, log *slog.Logger, showWindow func()) ipc.Runner {
 }
 
 // Main runs the command line and returns the exit code.
-func Main(ctx context.Context, args []string, stdio Stdio) int {
-	e := &env{stdio: stdio, lookup: os.LookupEnv}
+func Main(ctx context.Context, args []string, stdio Stdio, opts Options) int {
+	e := &env{stdio: stdio, lookup: os.LookupEnv, gui: opts.GUI}
 	e.log = newLogger(stdio.Err, e.lookup)
 	e.appOptions.Logger = e.log
 	// A keychain service of its own, e.g. for a second profile or for tests.
@@ -172,6 +174,9 @@ func run(ctx context.Context, e *env, args []string) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(e.stdio.Err, "owtray %s: %s\nusage: owtray %s\n", name, ue.msg, c.usage)
 		return ExitUsage
+	case errors.Is(err, ErrNoWindow):
+		fmt.Fprintln(e.stdio.Err, err)
+		return ExitFailure
 	default:
 		fmt.Fprintf(e.stdio.Err, "owtray %s: %s\n", name, err)
 		return ExitFailure

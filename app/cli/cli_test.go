@@ -6,19 +6,18 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/apptest"
 	"github.com/owtray/owtray/app/buildinfo"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/secrets/secretstest"
@@ -33,6 +32,7 @@ type profile struct {
 	sim     *stravasim.Server
 	env     map[string]string
 	dataDir string
+	gui     GUI // nil: the headless build
 }
 
 func newProfile(t testing.TB, activities int) *profile {
@@ -42,7 +42,7 @@ func newProfile(t testing.TB, activities int) *profile {
 
 func newProfileWith(t testing.TB, simCfg stravasim.Config) *profile {
 	t.Helper()
-	simCfg.Seed, simCfg.ClientID, simCfg.ClientSecret = 3, simClientID, simClientSecret
+	simCfg.Seed, simCfg.ClientID, simCfg.ClientSecret = 3, SimClientID, SimClientSecret
 	srv, err := stravasim.Start(simCfg)
 	if err != nil {
 		t.Fatal(err)
@@ -56,8 +56,8 @@ func newProfileWith(t testing.TB, simCfg stravasim.Config) *profile {
 	p.env = map[string]string{
 		config.EnvAPIURL:       srv.APIURL(),
 		config.EnvOAuthURL:     srv.OAuthURL(),
-		config.EnvClientID:     simClientID,
-		config.EnvClientSecret: simClientSecret,
+		config.EnvClientID:     SimClientID,
+		config.EnvClientSecret: SimClientSecret,
 		config.EnvDataDir:      p.dataDir,
 		config.EnvRedirectURI:  "http://127.0.0.1:" + strconv.Itoa(port) + config.CallbackPath,
 		EnvKeychainService:     secretstest.NewService(t),
@@ -73,6 +73,7 @@ func (p *profile) run(args ...string) (int, string, string) {
 		stdio:  Stdio{In: strings.NewReader(""), Out: &out, Err: &errw},
 		lookup: func(k string) (string, bool) { v, ok := p.env[k]; return v, ok },
 		log:    slog.New(slog.NewTextHandler(&errw, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		gui:    p.gui,
 	}
 	e.appOptions = app.Options{Logger: e.log, KeychainService: p.env[EnvKeychainService], OpenBrowser: app.VisitURL}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -244,49 +245,20 @@ func TestDeniedLoginIsAClearError(t *testing.T) {
 	}
 }
 
-// testBinary is owtray built once for the package's tests (see TestMain).
-type testBinary struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
-
-var built testBinary
+// owtray is the headless build (no Fyne, no cgo), built once for the
+// package's tests: every command but the window works in it.
+var owtray = apptest.Binary{Tags: "nogui", NoCgo: true}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if built.dir != "" {
-		os.RemoveAll(built.dir)
-	}
+	owtray.Remove()
 	os.Exit(code)
 }
 
 // binary builds the owtray binary on first use.
 func binary(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	return binaryFor(t)
-}
-
-func binaryFor(t testing.TB) string {
-	t.Helper()
-	built.once.Do(func() {
-		if built.dir, built.err = os.MkdirTemp("", "owtray-clitest-"); built.err != nil {
-			return
-		}
-		built.path = filepath.Join(built.dir, "owtray")
-		out, err := exec.Command("go", "build", "-o", built.path, "../..").CombinedOutput()
-		if err != nil {
-			built.err = fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	})
-	if built.err != nil {
-		t.Fatal(built.err)
-	}
-	return built.path
+	return owtray.Path(t)
 }
 
 func (p *profile) command(bin string, args ...string) *exec.Cmd {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/app/apptest"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/sync/stravasim"
 	"github.com/owtray/owtray/sync/webhook"
@@ -35,7 +36,7 @@ func startServe(t *testing.T, p *profile, bin string) *serveProcess {
 			_ = cmd.Wait()
 		}
 	})
-	waitUntil(t, "serve to answer", 30*time.Second, func() bool { _, err := s.health(); return err == nil })
+	apptest.WaitUntil(t, "serve to answer", 30*time.Second, func() bool { _, err := s.health(); return err == nil })
 	return s
 }
 
@@ -59,10 +60,10 @@ func TestServeForwardsCommandsAndSurvivesKill9(t *testing.T) {
 	p.env[config.EnvWebhookCallbackURL] = strings.TrimSuffix(p.env[config.EnvRedirectURI], config.CallbackPath) + webhook.WebhookPath
 	p.mustRun("login")
 	s := startServe(t, p, bin)
-	waitUntil(t, "the subscription", 20*time.Second, func() bool { _, _, ok := p.sim.Sim.Subscription(); return ok })
+	apptest.WaitUntil(t, "the subscription", 20*time.Second, func() bool { _, _, ok := p.sim.Sim.Subscription(); return ok })
 
 	// Forwarded commands (the database is held by serve).
-	waitUntil(t, "the first sync", 30*time.Second, func() bool {
+	apptest.WaitUntil(t, "the first sync", 30*time.Second, func() bool {
 		var st map[string]any
 		_ = json.Unmarshal([]byte(p.mustRun("status", "--json")), &st)
 		return st["activities"] == float64(300)
@@ -120,7 +121,7 @@ func TestServeForwardsCommandsAndSurvivesKill9(t *testing.T) {
 
 	p.sim.Sim.SetLatency(0)
 	s = startServe(t, p, bin)
-	waitUntil(t, "the queue to drain", 30*time.Second, func() bool {
+	apptest.WaitUntil(t, "the queue to drain", 30*time.Second, func() bool {
 		h, err := s.health()
 		return err == nil && h.Events.QueueDepth == 0 && h.Events.Processed == 5
 	})
@@ -134,5 +135,5 @@ func TestServeForwardsCommandsAndSurvivesKill9(t *testing.T) {
 		}
 	}
 
-	stopGracefully(t, s.cmd, 10*time.Second)
+	apptest.StopGracefully(t, s.cmd, 10*time.Second)
 }

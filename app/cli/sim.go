@@ -10,7 +10,6 @@ import (
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/config"
-	"github.com/owtray/owtray/app/desktop"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/stravasim"
 	"github.com/owtray/owtray/sync/webhook"
@@ -18,12 +17,12 @@ import (
 
 // The simulator's app credentials, printed for the user to export.
 const (
-	simClientID     = "12345"
-	simClientSecret = "sim-client-secret"
+	SimClientID     = "12345"
+	SimClientSecret = "sim-client-secret"
 )
 
 func simConfig(addr string, activities int, e *env) stravasim.Config {
-	return stravasim.Config{Addr: addr, Activities: activities, ClientID: simClientID, ClientSecret: simClientSecret, Logger: e.log}
+	return stravasim.Config{Addr: addr, Activities: activities, ClientID: SimClientID, ClientSecret: SimClientSecret, Logger: e.log}
 }
 
 func runSimulate(ctx context.Context, e *env, args []string) error {
@@ -41,7 +40,7 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer srv.Close()
-	cid, secret := simClientID, simClientSecret
+	cid, secret := SimClientID, SimClientSecret
 	fmt.Fprintf(e.stdio.Out, "Simulated Strava on %s with %d activities.\nPoint owtray at it with:\n\n", srv.URL, *n)
 	fmt.Fprintf(e.stdio.Out, "  export %s=%s %s=%s\n  export %s=%s %s=%s\n\nCtrl-C stops it.\n",
 		config.EnvAPIURL, srv.APIURL(), config.EnvOAuthURL, srv.OAuthURL(),
@@ -53,7 +52,7 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 // demoEnv points the configuration at a simulator and at a demo data dir
 // of its own, so demo runs never touch real data or real tokens.
 func demoEnv(base func(string) (string, bool), srv *stravasim.Server, dataDir string, port int) func(string) (string, bool) {
-	cid, secret := simClientID, simClientSecret
+	cid, secret := SimClientID, SimClientSecret
 	over := map[string]string{
 		config.EnvAPIURL:       srv.APIURL(),
 		config.EnvOAuthURL:     srv.OAuthURL(),
@@ -75,8 +74,9 @@ func demoEnv(base func(string) (string, bool), srv *stravasim.Server, dataDir st
 	}
 }
 
-// demoKeychainService keeps the demo's keychain items apart from real ones.
-func demoKeychainService(base string) string {
+// DemoKeychainService is the keychain service of the demo started with
+// base: it keeps the demo's keychain items apart from real ones.
+func DemoKeychainService(base string) string {
 	if base == "" {
 		base = app.KeychainService
 	}
@@ -94,6 +94,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if *n < 0 || *every < 0 {
 		return usagef("--activities and --upload-every must not be negative")
 	}
+	if !*noGUI && e.gui == nil {
+		return ErrNoWindow
+	}
 	base, err := e.loadConfig()
 	if err != nil {
 		return err
@@ -109,7 +112,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	demo := *e
 	demo.lookup = demoEnv(e.lookup, srv, filepath.Join(base.DataDir, "demo"), port)
-	demo.appOptions.KeychainService = demoKeychainService(e.appOptions.KeychainService)
+	demo.appOptions.KeychainService = DemoKeychainService(e.appOptions.KeychainService)
 	demo.appOptions.OpenBrowser = app.VisitURL
 	if !*noGUI {
 		defer demo.useLogFile()()
@@ -140,7 +143,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if *every > 0 {
 		go simulateUploads(ctx, srv.Sim, *every, e)
 	}
-	return showDesktop(ctx, e, a, desktop.Options{Demo: true}, false)
+	return e.showWindow(ctx, a, GUIOptions{Demo: true})
 }
 
 // simulateUploads makes the simulated athlete upload an activity now and

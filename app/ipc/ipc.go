@@ -26,7 +26,7 @@ const SocketName = "owtray.sock"
 // maxRequest bounds a request line; a command line is small.
 const maxRequest = 64 << 10
 
-// ErrNoInstance: no running instance answers on the socket.
+// ErrNoInstance means no running instance answers on the socket.
 var ErrNoInstance = errors.New("no running owtray instance")
 
 // SocketPath is the socket of the instance using dataDir.

@@ -116,14 +116,22 @@ func (s *Store) SaveToken(t Token) error {
 // DeleteToken removes the grant; a missing one is not an error.
 func (s *Store) DeleteToken() error { return s.delete(itemToken) }
 
-// ClientSecret, VerifyToken and NgrokAuthtoken read the other items.
-func (s *Store) ClientSecret() (string, error)   { return s.get(itemClientSecret) }
-func (s *Store) VerifyToken() (string, error)    { return s.get(itemVerifyToken) }
+// ClientSecret reads the Strava app's client secret.
+func (s *Store) ClientSecret() (string, error) { return s.get(itemClientSecret) }
+
+// VerifyToken reads the webhook subscription's verify token.
+func (s *Store) VerifyToken() (string, error) { return s.get(itemVerifyToken) }
+
+// NgrokAuthtoken reads the ngrok authtoken.
 func (s *Store) NgrokAuthtoken() (string, error) { return s.get(itemNgrok) }
 
-// SaveClientSecret, SaveVerifyToken and SaveNgrokAuthtoken store them.
-func (s *Store) SaveClientSecret(v string) error   { return s.set(itemClientSecret, v) }
-func (s *Store) SaveVerifyToken(v string) error    { return s.set(itemVerifyToken, v) }
+// SaveClientSecret stores the Strava app's client secret.
+func (s *Store) SaveClientSecret(v string) error { return s.set(itemClientSecret, v) }
+
+// SaveVerifyToken stores the webhook subscription's verify token.
+func (s *Store) SaveVerifyToken(v string) error { return s.set(itemVerifyToken, v) }
+
+// SaveNgrokAuthtoken stores the ngrok authtoken.
 func (s *Store) SaveNgrokAuthtoken(v string) error { return s.set(itemNgrok, v) }
 
 // DeleteAll removes every item owtray stored (used by tests and uninstall).

@@ -39,7 +39,7 @@ func streamKeys() []string {
 	return []string{"time", "latlng", "distance", "altitude", "heartrate", "cadence", "watts", "temp", "moving", "velocity_smooth", "grade_smooth"}
 }
 
-// ErrAlreadyRunning: a sync is in progress.
+// ErrAlreadyRunning means a sync is in progress.
 var ErrAlreadyRunning = errors.New("a sync is already running")
 
 // Config adjusts an Engine.
@@ -270,6 +270,7 @@ func (e *Engine) fullImport(ctx context.Context, fi store.FullImportState, recon
 			return err
 		}
 		if !oldest.Before(before) {
+			//lint:ignore ST1005 "Strava" is a name and keeps its capital
 			return fmt.Errorf("Strava listed an activity starting at %s for before=%s: refusing to loop", oldest.UTC().Format(time.RFC3339), before.UTC().Format(time.RFC3339))
 		}
 		next := fi
@@ -384,6 +385,7 @@ func toStorePage(acts []strava.Activity) ([]store.Activity, time.Time, error) {
 	var oldest time.Time
 	for _, a := range acts {
 		if a.ID <= 0 || a.StartDate.IsZero() {
+			//lint:ignore ST1005 "Strava" is a name and keeps its capital
 			return nil, time.Time{}, fmt.Errorf("Strava listed an activity without id or start_date (id %d): %w", a.ID, strava.ErrBadResponse)
 		}
 		out = append(out, store.FromStrava(a))

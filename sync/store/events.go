@@ -58,8 +58,6 @@ type EventEffect struct {
 	Result string
 }
 
-const dedupeKeyLen = 8 + 16 // event_time (sortable) + truncated SHA-256
-
 // EnqueueEvent durably queues a webhook event and returns its sequence
 // number; the event is committed (fsynced) when it returns, so the HTTP
 // handler may answer 200 afterwards. An event equal to one received within

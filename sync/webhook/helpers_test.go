@@ -181,7 +181,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatalf("NewHandler: %v", err)
 	}
 	e.h = h
-	var served http.Handler = PublicHandler(h)
+	served := PublicHandler(h)
 	if o.wrap != nil {
 		served = o.wrap(served)
 	}

@@ -29,7 +29,7 @@ const (
 	pendingBatch        = 64
 )
 
-// ErrWorkerRunning: Run was called while another Run is active.
+// ErrWorkerRunning means Run was called while another Run is active.
 var ErrWorkerRunning = errors.New("webhook worker is already running")
 
 // WorkerConfig configures a Worker.

@@ -11,8 +11,8 @@ import (
 	"github.com/owtray/owtray/app/secrets"
 )
 
-// RequireEnv, when set to 1 (make test sets it), turns a missing keychain
-// into a test failure instead of a skip.
+// RequireEnv names the variable that, set to 1 (make test sets it), turns a
+// missing keychain into a test failure instead of a skip.
 const RequireEnv = "OWTRAY_REQUIRE_KEYRING"
 
 // New returns a secrets.Store on the real OS keychain with a unique service

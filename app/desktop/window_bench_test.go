@@ -1,16 +1,22 @@
-package cli
+package desktop_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/apptest"
+	"github.com/owtray/owtray/app/cli"
+	"github.com/owtray/owtray/app/desktop"
 	"github.com/owtray/owtray/app/memtrim"
 	"github.com/owtray/owtray/sync/stravasim"
 )
@@ -52,7 +58,7 @@ func BenchmarkScrollMemory20000(b *testing.B) {
 		time.Sleep(6 * time.Second) // the textures expire
 		// Fyne frees expired textures when it next paints: hover a row.
 		xdotool(b, "mousemove", "500", "300")
-		time.Sleep(memoryTrimInterval + time.Second)
+		time.Sleep(desktop.MemoryTrimInterval + time.Second)
 		settled += residentMB(b, w.cmd.Process.Pid)
 		w.stop(b)
 	}
@@ -95,19 +101,45 @@ func BenchmarkPeakRSSVersusBareFyne(b *testing.B) {
 	b.ReportMetric(fyneOnly/float64(b.N), "MB-peak-RSS-bare-Fyne")
 }
 
+// windowProfile is a data dir holding synced activities, the simulator
+// they came from and the environment that points owtray at both.
+type windowProfile struct {
+	sim *stravasim.Server
+	env []string
+	dir string // the working directory: not the checkout (no ./.env)
+}
+
 // windowBenchProfile builds owtray and a data dir holding 20,000 synced
 // activities; it skips without an X display.
-func windowBenchProfile(b *testing.B) (string, *profile) {
+func windowBenchProfile(b *testing.B) (string, *windowProfile) {
 	b.Helper()
 	if os.Getenv("DISPLAY") == "" {
 		b.Skip("needs an X display")
 	}
-	bin := binaryFor(b)
-	p := newProfileWith(b, stravasim.Config{Activities: 20000,
-		RateLimits: stravasim.Limits{Overall15: 600, OverallDaily: 30000, Read15: 300, ReadDaily: 15000}})
-	p.mustRun("login")
-	p.mustRun("sync")
+	bin := owtray.Path(b)
+	inst := apptest.Open(b, stravasim.Config{Activities: 20000, Seed: 3,
+		RateLimits: stravasim.Limits{Overall15: 600, OverallDaily: 30000, Read15: 300, ReadDaily: 15000}}, nil)
+	ctx := context.Background()
+	if _, err := inst.App.Login(ctx, app.LoginOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := inst.App.Sync(ctx, app.SyncOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	if err := inst.App.Close(); err != nil { // the window opens the database
+		b.Fatal(err)
+	}
+	p := &windowProfile{sim: inst.Sim, env: append(os.Environ(), cli.EnvKeychainService+"="+inst.Service), dir: b.TempDir()}
+	for k, v := range inst.Env {
+		p.env = append(p.env, k+"="+v)
+	}
 	return bin, p
+}
+
+func (p *windowProfile) command(bin string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Env, cmd.Dir = slices.Clone(p.env), p.dir
+	return cmd
 }
 
 // benchWindow is a running `owtray gui` whose window has shown its first rows.
@@ -122,12 +154,12 @@ type benchWindow struct {
 
 // startWindow runs `owtray gui` with OWTRAY_STARTUP_PROBE=probe and the
 // extra environment, and returns once the window shows its first rows.
-func startWindow(b *testing.B, p *profile, bin, probe string, env ...string) *benchWindow {
+func startWindow(b *testing.B, p *windowProfile, bin, probe string, env ...string) *benchWindow {
 	b.Helper()
 	cmd := p.command(bin, "gui")
-	cmd.Env = append(cmd.Env, EnvStartupProbe+"="+probe, "LANG=en_US.UTF-8")
+	cmd.Env = append(cmd.Env, desktop.EnvStartupProbe+"="+probe, "LANG=en_US.UTF-8")
 	cmd.Env = append(cmd.Env, env...)
-	w := startUntil(b, cmd, startupProbeLine)
+	w := startUntil(b, cmd, desktop.StartupProbeLine)
 	w.peakRSSMB = reportedRSSMB(w.readyLine)
 	return w
 }

@@ -1,4 +1,4 @@
-package cli
+package desktop_test
 
 import (
 	"fmt"
@@ -12,6 +12,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/owtray/owtray/app/apptest"
+	"github.com/owtray/owtray/app/cli"
 	"github.com/owtray/owtray/app/secrets/secretstest"
 )
 
@@ -22,7 +24,7 @@ import (
 // leaves the window hidden.
 func TestAutostartHidden(t *testing.T) {
 	requireDesktop(t)
-	bin := binary(t)
+	bin := owtray.Path(t)
 	cfg := t.TempDir()
 	entry := filepath.Join(cfg, "autostart", "owtray.desktop")
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + cfg,
@@ -70,8 +72,8 @@ func TestAutostartHidden(t *testing.T) {
 	// Start what the entry starts (bin has no spaces: Exec is the plain command line).
 	args := strings.Fields(execLine)
 	service := secretstest.NewService(t)
-	runEnv := append(env, "OWTRAY_DATA_DIR="+t.TempDir(), EnvKeychainService+"="+service,
-		"STRAVA_REDIRECT_URI=http://127.0.0.1:"+fmt.Sprint(mustFreePort(t))+"/api/v1/oauth/strava/callback")
+	runEnv := append(env, "OWTRAY_DATA_DIR="+t.TempDir(), cli.EnvKeychainService+"="+service,
+		"STRAVA_REDIRECT_URI=http://127.0.0.1:"+fmt.Sprint(apptest.FreePort(t))+"/api/v1/oauth/strava/callback")
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = runEnv
 	cmd.Dir = t.TempDir() // no ./.env
@@ -114,7 +116,7 @@ func TestAutostartHidden(t *testing.T) {
 	if call := menu.Call("com.canonical.dbusmenu.Event", 0, labels["Open owtray"], "clicked", dbus.MakeVariant(""), uint32(0)); call.Err != nil {
 		t.Fatal(call.Err)
 	}
-	waitUntil(t, "the window after Open owtray", 10*time.Second, visible)
+	apptest.WaitUntil(t, "the window after Open owtray", 10*time.Second, visible)
 
 	if out := autostart("off"); !strings.Contains(out, "does not start at login") {
 		t.Fatalf("off: %s", out)
@@ -129,7 +131,7 @@ func TestAutostartHidden(t *testing.T) {
 func waitTrayMenu(t *testing.T, conn *dbus.Conn, pid int) dbus.BusObject {
 	t.Helper()
 	service := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", pid)
-	waitUntil(t, "the tray item to register", 20*time.Second, func() bool {
+	apptest.WaitUntil(t, "the tray item to register", 20*time.Second, func() bool {
 		v, err := conn.Object("org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher").GetProperty("org.kde.StatusNotifierWatcher.RegisteredStatusNotifierItems")
 		if err != nil {
 			return false

@@ -1,4 +1,4 @@
-package cli
+package desktop_test
 
 import (
 	"bufio"
@@ -19,9 +19,20 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/owtray/owtray/app/apptest"
+	"github.com/owtray/owtray/app/cli"
 	"github.com/owtray/owtray/app/secrets"
 	"github.com/owtray/owtray/app/secrets/secretstest"
 )
+
+// owtray is the desktop build, built once for the package's tests.
+var owtray apptest.Binary
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	owtray.Remove()
+	os.Exit(code)
+}
 
 // requireDesktop skips without an X display and a session bus, or fails
 // when OWTRAY_REQUIRE_DESKTOP=1 (make test sets it).
@@ -58,11 +69,12 @@ type demoProcess struct {
 func startDemo(t *testing.T, bin string, args ...string) *demoProcess {
 	t.Helper()
 	service := secretstest.NewService(t)
-	t.Cleanup(func() { _ = secrets.New(secrets.OSKeyring{}, demoKeychainService(service)).DeleteAll() })
+	t.Cleanup(func() { _ = secrets.New(secrets.OSKeyring{}, cli.DemoKeychainService(service)).DeleteAll() })
 	d := &demoProcess{dataDir: t.TempDir()}
-	d.env = append(os.Environ(), "OWTRAY_DATA_DIR="+d.dataDir, EnvKeychainService+"="+service, "LANG=en_US.UTF-8")
+	d.env = append(os.Environ(), "OWTRAY_DATA_DIR="+d.dataDir, cli.EnvKeychainService+"="+service, "LANG=en_US.UTF-8")
 	d.cmd = exec.Command(bin, append([]string{"demo", "--upload-every", "0"}, args...)...)
 	d.cmd.Env = d.env
+	d.cmd.Dir = t.TempDir() // not the checkout: no ./.env
 	d.cmd.Stderr = os.Stderr
 	out, err := d.cmd.StdoutPipe()
 	if err != nil {
@@ -96,6 +108,7 @@ func startDemo(t *testing.T, bin string, args ...string) *demoProcess {
 func (d *demoProcess) status(t *testing.T, bin string) map[string]any {
 	t.Helper()
 	cmd := exec.Command(bin, "status", "--json")
+	cmd.Dir = d.cmd.Dir
 	cmd.Env = append(d.env, "OWTRAY_DATA_DIR="+filepath.Join(d.dataDir, "demo"))
 	out, err := cmd.Output()
 	if err != nil {
@@ -122,37 +135,7 @@ func (d *demoProcess) simRequests(t *testing.T) int {
 	return r.Total
 }
 
-func (d *demoProcess) stop(t *testing.T) { stopGracefully(t, d.cmd, 15*time.Second) }
-
-// stopGracefully sends SIGTERM and fails the test unless the process exits
-// cleanly within limit.
-func stopGracefully(t *testing.T, cmd *exec.Cmd, limit time.Duration) {
-	t.Helper()
-	start := time.Now()
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("%s exited with %v", cmd.Args[1], err)
-		}
-	case <-time.After(limit):
-		t.Fatalf("%s did not stop within %s of SIGTERM", cmd.Args[1], limit)
-	}
-	t.Logf("%s stopped in %s", cmd.Args[1], time.Since(start).Round(time.Millisecond))
-}
-
-func waitUntil(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
+func (d *demoProcess) stop(t *testing.T) { apptest.StopGracefully(t, d.cmd, 15*time.Second) }
 
 // screenshot saves the X root window and returns how many distinct colours
 // the area of the window holds (a blank or black screen has one or two).
@@ -187,9 +170,9 @@ func screenshot(t *testing.T, path string) int {
 // "Sync now" over D-Bus makes the app sync.
 func TestDemoWindowAndTray(t *testing.T) {
 	requireDesktop(t)
-	bin := binary(t)
+	bin := owtray.Path(t)
 	d := startDemo(t, bin, "--activities", "1500")
-	waitUntil(t, "the demo's import", 60*time.Second, func() bool {
+	apptest.WaitUntil(t, "the demo's import", 60*time.Second, func() bool {
 		st := d.status(t, bin)
 		n, _ := st["activities"].(float64)
 		return n == 1500
@@ -218,7 +201,7 @@ func TestDemoWindowAndTray(t *testing.T) {
 	// Wait for the start-up sync and detail back-fill to go quiet, so the
 	// requests after the click are the click's.
 	var before int
-	waitUntil(t, "the background sync to go quiet", 60*time.Second, func() bool {
+	apptest.WaitUntil(t, "the background sync to go quiet", 60*time.Second, func() bool {
 		before = d.simRequests(t)
 		time.Sleep(1500 * time.Millisecond)
 		return d.simRequests(t) == before
@@ -226,26 +209,27 @@ func TestDemoWindowAndTray(t *testing.T) {
 	if call := menu.Call("com.canonical.dbusmenu.Event", 0, labels["Sync now"], "clicked", dbus.MakeVariant(""), uint32(0)); call.Err != nil {
 		t.Fatal(call.Err)
 	}
-	waitUntil(t, "a sync after clicking Sync now", 20*time.Second, func() bool { return d.simRequests(t) > before })
+	apptest.WaitUntil(t, "a sync after clicking Sync now", 20*time.Second, func() bool { return d.simRequests(t) > before })
 
 	// Starting the app a second time brings the hidden window forward.
 	if out, err := exec.Command("xdotool", "search", "--name", "^owtray$", "windowunmap", "--sync").CombinedOutput(); err != nil {
 		t.Fatalf("hiding the window: %v %s", err, out)
 	}
 	second := exec.Command(bin)
+	second.Dir = d.cmd.Dir
 	second.Env = append(d.env, "OWTRAY_DATA_DIR="+filepath.Join(d.dataDir, "demo"))
 	if out, err := second.CombinedOutput(); err != nil {
 		t.Fatalf("second start: %v %s", err, out)
 	}
-	waitUntil(t, "the window to come back", 10*time.Second, func() bool {
+	apptest.WaitUntil(t, "the window to come back", 10*time.Second, func() bool {
 		out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$").Output()
 		return len(strings.TrimSpace(string(out))) > 0
 	})
 	d.stop(t)
 
 	// The long-running app logs to the data dir, without secrets.
-	logText, err := os.ReadFile(filepath.Join(d.dataDir, "demo", LogFile))
-	if err != nil || !strings.Contains(string(logText), "owtray is running") || strings.Contains(string(logText), simClientSecret) {
+	logText, err := os.ReadFile(filepath.Join(d.dataDir, "demo", cli.LogFile))
+	if err != nil || !strings.Contains(string(logText), "owtray is running") || strings.Contains(string(logText), cli.SimClientSecret) {
 		t.Errorf("log file: %v\n%.500s", err, logText)
 	}
 }
@@ -308,15 +292,15 @@ func copyFile(t *testing.T, from, to string) {
 // the window shows the setup form.
 func TestSetupScreenRenders(t *testing.T) {
 	requireDesktop(t)
-	bin := binary(t)
+	bin := owtray.Path(t)
 	service := secretstest.NewService(t)
 	dataDir := t.TempDir()
 	cmd := exec.Command(bin)
 	cmd.Dir = t.TempDir() // no ./.env
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "DISPLAY=" + os.Getenv("DISPLAY"),
 		"DBUS_SESSION_BUS_ADDRESS=" + os.Getenv("DBUS_SESSION_BUS_ADDRESS"), "LANG=en_US.UTF-8",
-		"OWTRAY_DATA_DIR=" + dataDir, EnvKeychainService + "=" + service,
-		"STRAVA_REDIRECT_URI=http://127.0.0.1:" + fmt.Sprint(mustFreePort(t)) + "/api/v1/oauth/strava/callback"}
+		"OWTRAY_DATA_DIR=" + dataDir, cli.EnvKeychainService + "=" + service,
+		"STRAVA_REDIRECT_URI=http://127.0.0.1:" + fmt.Sprint(apptest.FreePort(t)) + "/api/v1/oauth/strava/callback"}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -326,7 +310,7 @@ func TestSetupScreenRenders(t *testing.T) {
 		_ = cmd.Wait()
 	}()
 	shot := filepath.Join(t.TempDir(), "setup.png")
-	waitUntil(t, "the setup window", 30*time.Second, func() bool {
+	apptest.WaitUntil(t, "the setup window", 30*time.Second, func() bool {
 		out, _ := exec.Command("xdotool", "search", "--name", "^owtray$").Output()
 		return len(strings.TrimSpace(string(out))) > 0
 	})
@@ -337,13 +321,4 @@ func TestSetupScreenRenders(t *testing.T) {
 	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
 		copyFile(t, shot, filepath.Join(dir, "screenshot-setup.png"))
 	}
-}
-
-func mustFreePort(t *testing.T) int {
-	t.Helper()
-	p, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

@@ -1,0 +1,7 @@
+package desktop
+
+// For the window tests (package desktop_test).
+const (
+	StartupProbeLine   = startupProbeLine
+	MemoryTrimInterval = memoryTrimInterval
+)

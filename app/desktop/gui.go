@@ -1,0 +1,150 @@
+package desktop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/exec"
+	"runtime/debug"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/cli"
+	"github.com/owtray/owtray/app/memtrim"
+	"github.com/owtray/owtray/assets"
+	"github.com/owtray/owtray/ui"
+)
+
+// EnvStartupProbe makes the window report when it first shows activity rows
+// ("1"), and quit then ("quit"): used by the cold-start benchmark.
+const EnvStartupProbe = "OWTRAY_STARTUP_PROBE"
+
+const startupProbeLine = "owtray: first rows shown"
+
+// desktopMemoryLimit is the Go runtime's soft memory limit in the desktop app.
+const desktopMemoryLimit = 64 << 20
+
+// memoryTrimInterval is how often the desktop app hands the C heap's free
+// pages back to the system (see app/memtrim).
+const memoryTrimInterval = 30 * time.Second
+
+// EnvPprof names the variable that, set to a loopback address such as
+// 127.0.0.1:6060, serves Go's profiles (net/http/pprof) there while the
+// window runs: for diagnosing memory and CPU use.
+const EnvPprof = "OWTRAY_PPROF"
+
+var _ cli.GUI = Run
+
+func servePprof(ctx context.Context, addr string, log *slog.Logger) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		log.Warn("OWTRAY_PPROF must be a loopback address such as 127.0.0.1:6060; profiling stays off", "addr", addr)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("pprof server", "err", err)
+		}
+	}()
+	context.AfterFunc(ctx, func() { srv.Close() })
+}
+
+// Run is the desktop app (cli.GUI): it runs the window and tray on the
+// main goroutine and the app's long-running parts beside it, until Quit or
+// ctx ends.
+func Run(ctx context.Context, a *app.App, opts cli.GUIOptions) error {
+	if _, ok := opts.LookupEnv("GOMEMLIMIT"); !ok {
+		// A tray app lives for days: keep the Go heap near its live size
+		// (~40 MB, mostly Fyne's parsed fonts) instead of letting garbage
+		// double it between collections.
+		debug.SetMemoryLimit(desktopMemoryLimit)
+	}
+	fa := fyneapp.NewWithID(app.ID)
+	beOpts := Options{Demo: opts.Demo, Autostart: opts.Autostart}
+	if !opts.Demo {
+		// Restarting as the demo quits this window first.
+		beOpts.StartDemo = func(ctx context.Context) error {
+			if err := restartAsDemo(ctx); err != nil {
+				return err
+			}
+			fyne.Do(fa.Quit)
+			return nil
+		}
+	}
+	be := New(a, beOpts)
+	uiOpts := ui.Options{Icon: assets.Icon, Logger: opts.Logger, Hidden: opts.Hidden}
+	if probe, ok := opts.LookupEnv(EnvStartupProbe); ok && probe != "" {
+		// The cold-start benchmark waits for this line (and may ask to quit).
+		uiOpts.OnFirstRows = func() {
+			fmt.Fprintf(opts.Stderr, "%s peak_rss_kb=%d\n", startupProbeLine, peakRSSKB())
+			if probe == "quit" {
+				// A benchmark run: leave at once. (Quitting the GL driver
+				// while X still delivers pointer events can crash Fyne 2.7.)
+				os.Exit(0)
+			}
+		}
+	}
+	u := ui.New(fa, be, uiOpts)
+	if addr, ok := opts.LookupEnv(EnvPprof); ok && addr != "" {
+		servePprof(ctx, addr, opts.Logger)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go memtrim.Run(runCtx, memoryTrimInterval)
+	done := make(chan error, 1)
+	go func() {
+		err := a.Run(runCtx, app.RunOptions{Forward: opts.Forward(func() { fyne.Do(u.ShowWindow) })})
+		done <- err
+		switch {
+		case ctx.Err() != nil:
+			fyne.Do(fa.Quit) // a signal asked to stop
+		case err != nil:
+			opts.Logger.Error("owtray cannot run", "err", err)
+			fyne.Do(func() { u.ShowFatal(err.Error()) })
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		fyne.Do(fa.Quit)
+	}()
+	u.Run()
+	stop()
+	err := <-done
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// restartAsDemo starts `owtray demo` as a new process; the caller quits.
+func restartAsDemo(context.Context) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding owtray's executable: %w", err)
+	}
+	cmd := exec.Command(exe, "demo")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting the demo: %w", err)
+	}
+	go func() { _ = cmd.Wait() }()
+	return nil
+}
+
+// peakRSSKB is the process's peak resident set (VmHWM) on Linux, else 0.
+func peakRSSKB() int {
+	kb, _ := memtrim.StatusKB("/proc/self/status", "VmHWM:")
+	return kb
+}

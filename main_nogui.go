@@ -1,0 +1,8 @@
+//go:build nogui
+
+package main
+
+import "github.com/owtray/owtray/app/cli"
+
+// gui is none: this build has no window (`owtray serve` runs headless).
+func gui() cli.GUI { return nil }
