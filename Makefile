@@ -7,7 +7,8 @@
 GO        ?= go
 BIN       := bin/owtray
 BUILD_DEPS := gcc pkg-config xorg-dev libgl1-mesa-dev
-TEST_DEPS  := $(BUILD_DEPS) xvfb xauth xdotool dbus dbus-x11 gnome-keyring imagemagick haskell-status-notifier-item-utils
+TEST_DEPS  := $(BUILD_DEPS) xvfb xauth xdotool dbus dbus-x11 gnome-keyring imagemagick haskell-status-notifier-item-utils \
+	desktop-file-utils x11-utils xz-utils
 SESSION   := .ci/desktop-session
 FUZZTIME  ?= 20s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -53,7 +54,7 @@ deps-test:
 
 # go vet and the race-enabled tests inside a private D-Bus session with an
 # unlocked gnome-keyring, a status-notifier watcher and a virtual X display.
-test: deps-test headless-check lint
+test: deps-test headless-check lint package-check
 	$(SESSION) sh -c '$(GO) vet ./... && OWTRAY_REQUIRE_KEYRING=1 OWTRAY_REQUIRE_DESKTOP=1 $(GO) test -race -timeout 25m ./...'
 	$(GO) test -run '^$$' -fuzz '^FuzzParseEvent$$' -fuzztime $(FUZZTIME) ./sync/webhook/
 
@@ -88,7 +89,12 @@ PACKAGE_DEPS := $(BUILD_DEPS) imagemagick xz-utils
 WINDOWS_DEPS := gcc-mingw-w64-x86-64 imagemagick zip
 PREFIX      ?= $(HOME)/.local
 
-.PHONY: package install uninstall windows dist release linux-stage
+.PHONY: package install uninstall windows dist release linux-stage package-check
+
+# make package + make install/uninstall into a temporary prefix, checked
+# (.ci/package-check); part of make test.
+package-check: deps-test
+	$(SESSION) .ci/package-check
 
 ifeq ($(shell uname -s),Darwin)
 # On a Mac (Xcode command line tools): owtray.app through fyne package.
