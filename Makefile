@@ -86,7 +86,7 @@ WIN_STAGE   := dist/stage/$(WIN_PKG)
 WIN_SYSO    := rsrc_windows_amd64.syso
 HEADLESS    := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 PACKAGE_DEPS := $(BUILD_DEPS) imagemagick xz-utils
-WINDOWS_DEPS := gcc-mingw-w64-x86-64 imagemagick zip
+WINDOWS_DEPS := gcc-mingw-w64-x86-64 imagemagick zip unzip python3
 PREFIX      ?= $(HOME)/.local
 
 .PHONY: package install uninstall windows dist release linux-stage package-check
@@ -101,8 +101,10 @@ ifeq ($(shell uname -s),Darwin)
 package:
 	$(GO) build -trimpath -ldflags '$(REL_LDFLAGS)' -o dist/stage/owtray .
 	rm -rf owtray.app dist/owtray.app
+	cp FyneApp.toml dist/stage/FyneApp.toml.keep  # fyne package --release bumps its Build number
 	$(FYNE_TOOL) package --target darwin --src . --executable dist/stage/owtray --name owtray \
-		--app-id $(APP_ID) --app-version $(VERSION) --app-build $(APPBUILD) --icon assets/icon.png --release
+		--app-id $(APP_ID) --app-version $(VERSION) --app-build $(APPBUILD) --icon assets/icon.png --release; \
+		rc=$$?; mv dist/stage/FyneApp.toml.keep FyneApp.toml; exit $$rc
 	mv owtray.app dist/owtray.app
 	@echo "dist/owtray.app: drag it into Applications"
 else
@@ -148,7 +150,7 @@ dist/$(WIN_PKG).zip:
 		rc=$$?; rm -f $(WIN_SYSO); exit $$rc
 	cp assets/windows/README.txt $(WIN_STAGE)/README.txt && cp LICENSE $(WIN_STAGE)/LICENSE.txt
 	rm -f $@ && cd dist/stage && zip -q -r ../$(WIN_PKG).zip $(WIN_PKG)
-	@ls -l $@
+	.ci/windows-check $@ $(VERSION)
 
 # Headless (`owtray serve`, no Fyne, no cgo) for servers and Raspberry Pis.
 dist:
