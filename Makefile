@@ -99,6 +99,7 @@ package-check: deps-test
 ifeq ($(shell uname -s),Darwin)
 # On a Mac (Xcode command line tools): owtray.app through fyne package.
 package:
+	mkdir -p dist/stage
 	$(GO) build -trimpath -ldflags '$(REL_LDFLAGS)' -o dist/stage/owtray .
 	rm -rf owtray.app dist/owtray.app
 	cp FyneApp.toml dist/stage/FyneApp.toml.keep  # fyne package --release bumps its Build number
@@ -134,9 +135,7 @@ uninstall:
 
 # Windows: the GUI needs cgo, so mingw-w64 cross-compiles it; windres
 # embeds the icon, version information and manifest (assets/windows).
-windows: dist/$(WIN_PKG).zip
-
-dist/$(WIN_PKG).zip:
+windows:
 	@.ci/install-deps $(WINDOWS_DEPS)
 	rm -rf $(WIN_STAGE) && mkdir -p $(WIN_STAGE) dist/stage/winres
 	convert assets/icon.png -define icon:auto-resize=256,128,64,48,32,16 dist/stage/winres/owtray.ico
@@ -149,8 +148,8 @@ dist/$(WIN_PKG).zip:
 		$(GO) build -trimpath -ldflags '$(REL_LDFLAGS) -H windowsgui' -o $(WIN_STAGE)/owtray.exe . ; \
 		rc=$$?; rm -f $(WIN_SYSO); exit $$rc
 	cp assets/windows/README.txt $(WIN_STAGE)/README.txt && cp LICENSE $(WIN_STAGE)/LICENSE.txt
-	rm -f $@ && cd dist/stage && zip -q -r ../$(WIN_PKG).zip $(WIN_PKG)
-	.ci/windows-check $@ $(VERSION)
+	rm -f dist/$(WIN_PKG).zip && cd dist/stage && zip -q -r ../$(WIN_PKG).zip $(WIN_PKG)
+	.ci/windows-check dist/$(WIN_PKG).zip $(VERSION)
 
 # Headless (`owtray serve`, no Fyne, no cgo) for servers and Raspberry Pis.
 dist:
