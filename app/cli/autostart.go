@@ -21,6 +21,11 @@ func runAutostart(_ context.Context, e *env, args []string) error {
 	if fs.NArg() != 1 {
 		return usagef("say on, off or status")
 	}
+	switch fs.Arg(0) {
+	case "on", "off", "status":
+	default:
+		return usagef("unknown action %q: say on, off or status", fs.Arg(0))
+	}
 	as, err := e.newAutostart()
 	if err != nil {
 		return err
@@ -34,9 +39,6 @@ func runAutostart(_ context.Context, e *env, args []string) error {
 		if err := as.Disable(); err != nil {
 			return err
 		}
-	case "status":
-	default:
-		return usagef("unknown action %q: say on, off or status", fs.Arg(0))
 	}
 	st, err := as.Status()
 	if err != nil {
@@ -46,7 +48,7 @@ func runAutostart(_ context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdio.Out, "owtray starts at login, in the tray: %s\n  runs: %s\n", st.Location, st.Command)
 		return nil
 	}
-	fmt.Fprintf(e.stdio.Out, "owtray does not start at login (no entry at %s)\n", st.Location)
+	fmt.Fprintf(e.stdio.Out, "owtray does not start at login (no active entry at %s)\n", st.Location)
 	return nil
 }
 
