@@ -1,7 +1,7 @@
 # owtray — two commands on a fresh Debian/Ubuntu machine:
 #   make run    install build dependencies, build and start the app
 #   make test   install test dependencies, run go vet, staticcheck, the import
-#               rules, the headless cross-builds and the tests
+#               rules, the headless cross-builds, the Linux package check and the tests
 # (make bench runs the benchmarks.)
 
 GO        ?= go
