@@ -14,15 +14,13 @@ import (
 	"time"
 
 	"github.com/owtray/owtray/app/auth"
+	"github.com/owtray/owtray/app/buildinfo"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/secrets"
 	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
 )
-
-// Version is owtray's version; FyneApp.toml carries the same one.
-const Version = "0.1.0"
 
 // ID is the app ID of FyneApp.toml.
 const ID = "io.github.owtray.owtray"
@@ -122,7 +120,7 @@ func Open(cfg config.Config, opts Options) (*App, error) {
 		strava.WithLogger(a.log),
 		strava.WithRateLimits(a.limits),
 		strava.WithClock(opts.Now),
-		strava.WithUserAgent("owtray/"+Version),
+		strava.WithUserAgent(buildinfo.Get().UserAgent()),
 	)
 	a.engine = engine.New(a.client, st, engine.Config{
 		LookBack: cfg.LookBack,

@@ -385,4 +385,5 @@ type Settings struct {
 	PollInterval  time.Duration // how often to ask Strava when webhooks are off or as a fallback
 	LookBack      time.Duration // incremental syncs re-check this window for late uploads
 	Notifications bool          // notify on a new activity from a webhook
+	StartAtLogin  bool          // start owtray at login, in the tray (an OS entry, not settings.json)
 }

@@ -17,6 +17,7 @@ const (
 	labelMetric     = "Metric (km, m)"
 	labelImperial   = "Imperial (mi, ft)"
 	labelNotify     = "Notify me about new activities from webhooks"
+	labelLogin      = "Start owtray when I log in (in the tray)"
 	labelSave       = "Save settings"
 	labelEditSetup  = "Strava application and webhooks…"
 	labelLogout     = "Log out…"
@@ -37,7 +38,7 @@ type settingsScreen struct {
 
 	units          *widget.RadioGroup
 	poll, lookBack *durationSelect
-	notify         *widget.Check
+	notify, login  *widget.Check
 	save, logout   *widget.Button
 	message        *widget.Label
 	content        fyne.CanvasObject
@@ -53,6 +54,7 @@ func newSettingsScreen(prefs Preferences, acct Account, w worker, win fyne.Windo
 	s.lookBack = newDurationSelect([]time.Duration{24 * time.Hour, 3 * 24 * time.Hour, 7 * 24 * time.Hour,
 		14 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour})
 	s.notify = widget.NewCheck(labelNotify, nil)
+	s.login = widget.NewCheck(labelLogin, nil)
 	s.save = widget.NewButtonWithIcon(labelSave, theme.DocumentSaveIcon(), s.saveSettings)
 	s.save.Importance = widget.HighImportance
 	s.logout = widget.NewButtonWithIcon(labelLogout, theme.LogoutIcon(), s.confirmLogout)
@@ -65,6 +67,7 @@ func newSettingsScreen(prefs Preferences, acct Account, w worker, win fyne.Windo
 		&widget.FormItem{Text: "Look-back window", Widget: s.lookBack.sel,
 			HintText: "Each sync re-checks this period, to catch activities uploaded late"},
 		widget.NewFormItem("Notifications", s.notify),
+		widget.NewFormItem("Start at login", s.login),
 	)
 	account := container.NewHBox(widget.NewButtonWithIcon(labelEditSetup, theme.SettingsIcon(), onEditSetup), s.logout)
 	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(
@@ -83,11 +86,13 @@ func (s *settingsScreen) load() {
 	s.poll.set(st.PollInterval)
 	s.lookBack.set(st.LookBack)
 	s.notify.SetChecked(st.Notifications)
+	s.login.SetChecked(st.StartAtLogin)
 }
 
 // settings reads the inputs.
 func (s *settingsScreen) settings() Settings {
-	st := Settings{PollInterval: s.poll.get(), LookBack: s.lookBack.get(), Notifications: s.notify.Checked}
+	st := Settings{PollInterval: s.poll.get(), LookBack: s.lookBack.get(), Notifications: s.notify.Checked,
+		StartAtLogin: s.login.Checked}
 	if s.units.Selected == labelImperial {
 		st.Units = Imperial
 	}

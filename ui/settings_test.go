@@ -13,17 +13,18 @@ import (
 func TestSettingsShowAndSave(t *testing.T) {
 	h := newHarness(t, newFakeBackend(5))
 	s := h.ui.settings
-	if s.units.Selected != labelMetric || s.poll.sel.Selected != "1 hour" || s.lookBack.sel.Selected != "7 days" || !s.notify.Checked {
-		t.Fatalf("loaded: units %q, poll %q, look-back %q, notify %v",
-			s.units.Selected, s.poll.sel.Selected, s.lookBack.sel.Selected, s.notify.Checked)
+	if s.units.Selected != labelMetric || s.poll.sel.Selected != "1 hour" || s.lookBack.sel.Selected != "7 days" || !s.notify.Checked || s.login.Checked {
+		t.Fatalf("loaded: units %q, poll %q, look-back %q, notify %v, start at login %v",
+			s.units.Selected, s.poll.sel.Selected, s.lookBack.sel.Selected, s.notify.Checked, s.login.Checked)
 	}
 	s.units.SetSelected(labelImperial)
 	s.poll.sel.SetSelected("15 minutes")
 	s.lookBack.sel.SetSelected("30 days")
 	test.Tap(s.notify)
+	test.Tap(s.login)
 	test.Tap(s.save)
 	h.until("saved", func() bool { return s.message.Text == msgSaved })
-	want := Settings{Units: Imperial, PollInterval: 15 * time.Minute, LookBack: 30 * 24 * time.Hour}
+	want := Settings{Units: Imperial, PollInterval: 15 * time.Minute, LookBack: 30 * 24 * time.Hour, StartAtLogin: true}
 	if got := locked(h.be, func() []Settings { return h.be.savedSettings }); !slices.Equal(got, []Settings{want}) {
 		t.Errorf("saved %+v, want %+v", got, want)
 	}

@@ -29,11 +29,16 @@ type Options struct {
 	// OnFirstRows, when set, is called once on the UI goroutine when the
 	// activity list first shows rows (for the cold-start benchmark).
 	OnFirstRows func()
+	// Hidden starts with the tray only (`owtray --hidden`, start at login):
+	// the window opens from the tray's "Open owtray". Without a tray the
+	// window shows anyway.
+	Hidden bool
 }
 
 // UI is the window and the tray menu of one running app.
 type UI struct {
 	onFirstRows func()
+	hidden      bool
 	app         fyne.App
 	be          Backend
 	log         *slog.Logger
@@ -73,7 +78,7 @@ func New(a fyne.App, be Backend, opts Options) *UI {
 // pass a queue they drain themselves.
 func newUI(a fyne.App, be Backend, opts Options, do func(func())) *UI {
 	ctx, cancel := context.WithCancel(context.Background())
-	u := &UI{app: a, be: be, log: opts.Logger, cancel: cancel, onFirstRows: opts.OnFirstRows}
+	u := &UI{app: a, be: be, log: opts.Logger, cancel: cancel, onFirstRows: opts.OnFirstRows, hidden: opts.Hidden}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -139,10 +144,13 @@ func (u *UI) installTray(a fyne.App, icon fyne.Resource) {
 // TrayMenu is the tray menu: Open owtray · Sync now · status line · Quit.
 func (u *UI) TrayMenu() *fyne.Menu { return u.tray.menu }
 
-// Run shows the window and runs the Fyne event loop until Quit; then it
-// releases the backend subscription. Call it on the main goroutine.
+// Run shows the window (unless Options.Hidden and there is a tray) and runs
+// the Fyne event loop until Quit; then it releases the backend
+// subscription. Call it on the main goroutine.
 func (u *UI) Run() {
-	u.win.Show()
+	if !u.hidden || !u.hasTray {
+		u.win.Show()
+	}
 	u.app.Run()
 	u.Close()
 }

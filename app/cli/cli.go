@@ -10,10 +10,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/buildinfo"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/ipc"
 	"github.com/owtray/owtray/app/textfmt"
@@ -66,24 +68,25 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"login":    {"connect your Strava account in the browser", "login [--no-browser] [--replace]", runLogin},
-		"logout":   {"revoke access and remove the tokens from the keychain", "logout [--wipe]", runLogout},
-		"status":   {"show the connection, last sync and rate limits", "status [--json]", runStatus},
-		"simulate": {"run the simulated Strava on its own", "simulate [--addr 127.0.0.1:PORT] [--activities N]", runSimulate},
-		"demo":     {"try owtray against the built-in simulated Strava", "demo [--activities N] [--no-gui]", runDemo},
-		"sync":     {"fetch new activities (first run: the whole history)", "sync [--full] [--details]", runSync},
-		"list":     {"list stored activities, newest first", "list [--json] [--sport TYPE] [--since DATE] [--until DATE] [--search TEXT] [--limit N]", runList},
-		"show":     {"show one stored activity", "show ID [--json]", runShow},
-		"export":   {"export activities", "export --format csv|json|gpx [--out FILE] [--id ID] [filters as list]", runExport},
-		"serve":    {"run headless: webhooks, event processing and polling (for a home server)", "serve", runServe},
-		"webhook":  {"manage the Strava push subscription", "webhook subscribe [--callback-url URL] | list | delete [ID]", runWebhook},
-		"check":    {"check the database for damage (nothing is changed)", "check", runCheck},
-		"repair":   {"copy everything readable of a damaged database into a new file", "repair [--force]", runRepair},
-		"backup":   {"copy the database (also done daily while owtray runs)", "backup [--out FILE]", runBackup},
-		"restore":  {"replace the database with a backup (the current one is kept aside)", "restore FILE", runRestore},
-		"version":  {"print the version", "version", runVersion},
-		"help":     {"show this help", "help [COMMAND]", nil},
-		"gui":      {"start the desktop app (the default)", "gui", runGUI},
+		"login":     {"connect your Strava account in the browser", "login [--no-browser] [--replace]", runLogin},
+		"logout":    {"revoke access and remove the tokens from the keychain", "logout [--wipe]", runLogout},
+		"status":    {"show the connection, last sync and rate limits", "status [--json]", runStatus},
+		"simulate":  {"run the simulated Strava on its own", "simulate [--addr 127.0.0.1:PORT] [--activities N]", runSimulate},
+		"demo":      {"try owtray against the built-in simulated Strava", "demo [--activities N] [--no-gui]", runDemo},
+		"sync":      {"fetch new activities (first run: the whole history)", "sync [--full] [--details]", runSync},
+		"list":      {"list stored activities, newest first", "list [--json] [--sport TYPE] [--since DATE] [--until DATE] [--search TEXT] [--limit N]", runList},
+		"show":      {"show one stored activity", "show ID [--json]", runShow},
+		"export":    {"export activities", "export --format csv|json|gpx [--out FILE] [--id ID] [filters as list]", runExport},
+		"serve":     {"run headless: webhooks, event processing and polling (for a home server)", "serve", runServe},
+		"webhook":   {"manage the Strava push subscription", "webhook subscribe [--callback-url URL] | list | delete [ID]", runWebhook},
+		"check":     {"check the database for damage (nothing is changed)", "check", runCheck},
+		"repair":    {"copy everything readable of a damaged database into a new file", "repair [--force]", runRepair},
+		"backup":    {"copy the database (also done daily while owtray runs)", "backup [--out FILE]", runBackup},
+		"restore":   {"replace the database with a backup (the current one is kept aside)", "restore FILE", runRestore},
+		"version":   {"print the version, commit and build date", "version", runVersion},
+		"autostart": {"start owtray at login, in the tray", "autostart on|off|status", runAutostart},
+		"help":      {"show this help", "help [COMMAND]", nil},
+		"gui":       {"start the desktop app (the default); --hidden: in the tray only", "gui [--hidden]", runGUI},
 	}
 }
 
@@ -102,7 +105,9 @@ func RunShared(a *app.App, log *slog.Logger, showWindow func()) ipc.Runner {
 				fmt.Fprintln(stderr, "owtray serve is running this data directory; stop it to start the desktop app")
 				return ExitFailure
 			}
-			showWindow()
+			if !slices.Contains(args[1:], hiddenFlag) { // a start at login leaves the window alone
+				showWindow()
+			}
 			return ExitOK
 		case "serve", "demo", "simulate":
 			fmt.Fprintf(stderr, "owtray %s: owtray is already running with this data directory\n", args[0])
@@ -127,8 +132,8 @@ func Main(ctx context.Context, args []string, stdio Stdio, opts Options) int {
 
 func run(ctx context.Context, e *env, args []string) int {
 	cmds := commands()
-	if len(args) == 0 {
-		args = []string{"gui"}
+	if len(args) == 0 || args[0] == hiddenFlag {
+		args = append([]string{"gui"}, args...) // `owtray --hidden`: the desktop app's flag
 	}
 	name, rest := args[0], args[1:]
 	switch name {
@@ -187,14 +192,14 @@ func run(ctx context.Context, e *env, args []string) int {
 // there is one (the simulator and the demo have data of their own).
 func forwardable(name string) bool {
 	switch name {
-	case "simulate", "demo", "version", "repair", "restore":
+	case "simulate", "demo", "version", "autostart", "repair", "restore":
 		return false
 	}
 	return true
 }
 
 func printUsage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintf(w, "owtray %s keeps your Strava activities on your own computer.\n\nusage: owtray [COMMAND]   (no command starts the desktop app)\n\ncommands:\n", app.Version)
+	fmt.Fprintf(w, "owtray %s keeps your Strava activities on your own computer.\n\nusage: owtray [COMMAND]   (no command starts the desktop app)\n\ncommands:\n", buildinfo.Get().Version)
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
 		names = append(names, n)
@@ -284,6 +289,6 @@ func runVersion(_ context.Context, e *env, args []string) error {
 	if err := parse(flags(e, "version"), args, 0); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdio.Out, "owtray %s\n", app.Version)
+	fmt.Fprintln(e.stdio.Out, buildinfo.Get())
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/apptest"
+	"github.com/owtray/owtray/app/buildinfo"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/secrets/secretstest"
 	"github.com/owtray/owtray/sync/store"
@@ -97,10 +98,13 @@ func TestUsageAndVersion(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"version"}, 0, "owtray " + app.Version},
+		{[]string{"version"}, 0, buildinfo.Get().String()},
 		{[]string{"help"}, 0, "owtray login"},
 		{[]string{"help", "export"}, 0, "--format csv|json|gpx"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"autostart"}, 2, "say on, off or status"},
+		{[]string{"autostart", "maybe"}, 2, `unknown action "maybe"`},
+		{[]string{"--hidden", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"login", "--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"list", "--since", "yesterday"}, 2, "want a date like"},
 		{[]string{"list", "--since", "2024-05-02", "--until", "2024-05-01"}, 2, "after --until"},

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/autostart"
 	"github.com/owtray/owtray/app/ipc"
 )
 
@@ -31,6 +32,11 @@ type GUIOptions struct {
 	// this instance; showWindow brings the window forward (`owtray` started
 	// a second time).
 	Forward func(showWindow func()) ipc.Runner
+	// Hidden starts with the tray only (`owtray --hidden`, start at login).
+	Hidden bool
+	// Autostart is the start-at-login entry the Settings switch edits; nil
+	// in the demo.
+	Autostart *autostart.Autostart
 }
 
 // Options adjust Main.
@@ -44,7 +50,9 @@ type Options struct {
 var ErrNoWindow = errors.New("this build has no window; use owtray serve")
 
 func runGUI(ctx context.Context, e *env, args []string) error {
-	if err := parse(flags(e, "gui"), args, 0); err != nil {
+	fs := flags(e, "gui")
+	hidden := fs.Bool("hidden", false, "start with the tray only; the window opens from the tray's \"Open owtray\"")
+	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	if e.gui == nil {
@@ -56,16 +64,19 @@ func runGUI(ctx context.Context, e *env, args []string) error {
 		return err // a database in use is forwarded: the running window comes forward
 	}
 	defer release()
-	return e.showWindow(ctx, a, false)
+	opts := GUIOptions{Hidden: *hidden}
+	if as, err := e.newAutostart(); err == nil {
+		opts.Autostart = as
+	} else {
+		e.log.Warn("start at login is not available", "err", err)
+	}
+	return e.showWindow(ctx, a, opts)
 }
 
-// showWindow runs the window and tray of a (see GUI).
-func (e *env) showWindow(ctx context.Context, a *app.App, demo bool) error {
-	return e.gui(ctx, a, GUIOptions{
-		Demo:      demo,
-		Logger:    e.log,
-		LookupEnv: e.lookup,
-		Stderr:    e.stdio.Err,
-		Forward:   func(showWindow func()) ipc.Runner { return RunShared(a, e.log, showWindow) },
-	})
+// showWindow runs the window and tray of a (see GUI) with opts and this
+// command's logger, environment and forwarding.
+func (e *env) showWindow(ctx context.Context, a *app.App, opts GUIOptions) error {
+	opts.Logger, opts.LookupEnv, opts.Stderr = e.log, e.lookup, e.stdio.Err
+	opts.Forward = func(showWindow func()) ipc.Runner { return RunShared(a, e.log, showWindow) }
+	return e.gui(ctx, a, opts)
 }

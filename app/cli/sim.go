@@ -143,7 +143,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if *every > 0 {
 		go simulateUploads(ctx, srv.Sim, *every, e)
 	}
-	return e.showWindow(ctx, a, true)
+	return e.showWindow(ctx, a, GUIOptions{Demo: true})
 }
 
 // simulateUploads makes the simulated athlete upload an activity now and

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/owtray/owtray/app"
+	"github.com/owtray/owtray/app/autostart"
 	"github.com/owtray/owtray/app/export"
 	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/store"
@@ -28,6 +29,7 @@ type Backend struct {
 	app   *app.App
 	demo  bool
 	start func(ctx context.Context) error // StartDemo
+	login *autostart.Autostart            // nil: start at login not offered
 
 	mu       sync.Mutex
 	status   ui.Status
@@ -43,11 +45,17 @@ type Options struct {
 	Demo bool
 	// StartDemo switches to the demo; nil: not offered.
 	StartDemo func(ctx context.Context) error
+	// Autostart is the start-at-login entry the Settings switch edits;
+	// nil (the demo): the switch cannot be turned on.
+	Autostart *autostart.Autostart
 }
+
+// ErrNoAutostart: start at login is not offered here (the demo).
+var ErrNoAutostart = errors.New("start at login is not available in the demo")
 
 // New returns the backend of a; call Close when the window is gone.
 func New(a *app.App, opts Options) *Backend {
-	b := &Backend{app: a, demo: opts.Demo, start: opts.StartDemo}
+	b := &Backend{app: a, demo: opts.Demo, start: opts.StartDemo, login: opts.Autostart}
 	b.refreshStatus()
 	b.refreshSettings()
 	b.refreshSetup()
@@ -390,13 +398,21 @@ func (b *Backend) refreshSettings() {
 	if s.Units == app.UnitsImperial {
 		u.Units = ui.Imperial
 	}
+	if b.login != nil {
+		st, _ := b.login.Status() // unreadable: shown as off; saving rewrites it
+		u.StartAtLogin = st.Enabled
+	}
 	b.mu.Lock()
 	b.settings = u
 	b.mu.Unlock()
 }
 
-// SaveSettings validates and stores the preferences.
+// SaveSettings validates and stores the preferences, then adds or removes
+// the start-at-login entry.
 func (b *Backend) SaveSettings(_ context.Context, s ui.Settings) error {
+	if s.StartAtLogin && b.login == nil {
+		return ErrNoAutostart
+	}
 	units := app.UnitsMetric
 	if s.Units == ui.Imperial {
 		units = app.UnitsImperial
@@ -404,6 +420,17 @@ func (b *Backend) SaveSettings(_ context.Context, s ui.Settings) error {
 	if err := b.app.SaveSettings(app.Settings{Units: units, PollInterval: s.PollInterval, LookBack: s.LookBack, Notifications: s.Notifications}); err != nil {
 		return err
 	}
-	b.refreshSettings()
+	defer b.refreshSettings()
+	var err error
+	switch {
+	case b.login == nil:
+	case s.StartAtLogin:
+		err = b.login.Enable() // also re-points an entry to this executable
+	case b.Settings().StartAtLogin:
+		err = b.login.Disable()
+	}
+	if err != nil {
+		return fmt.Errorf("the other settings are saved, but: %w", err)
+	}
 	return nil
 }

@@ -5,13 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/apptest"
+	"github.com/owtray/owtray/app/autostart"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/desktop"
 	"github.com/owtray/owtray/app/secrets"
@@ -259,5 +263,50 @@ func TestSetupAnswersFromMemory(t *testing.T) {
 	}
 	if n := kr.calls.Load() - before; n != 0 {
 		t.Errorf("reading the saved setup reached the keychain %d times, want 0", n)
+	}
+}
+
+// TestStartAtLogin: the Settings switch writes and removes the real XDG
+// autostart entry (in a temporary XDG_CONFIG_HOME); the demo refuses it.
+func TestStartAtLogin(t *testing.T) {
+	_, a, _ := newBackend(t, 1, nil)
+	cfg := t.TempDir()
+	lookup := func(k string) (string, bool) {
+		if k == "XDG_CONFIG_HOME" {
+			return cfg, true
+		}
+		return "", false
+	}
+	login, err := autostart.New(autostart.Options{Executable: "/opt/owtray/owtray", LookupEnv: lookup, GOOS: "linux"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := desktop.New(a, desktop.Options{Autostart: login})
+	entry := filepath.Join(cfg, "autostart", "owtray.desktop")
+	s := be.Settings()
+	if s.StartAtLogin {
+		t.Fatal("start at login is on before any entry exists")
+	}
+	s.StartAtLogin = true
+	if err := be.SaveSettings(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(entry); err != nil || !strings.Contains(string(b), "\nExec=/opt/owtray/owtray --hidden\n") {
+		t.Fatalf("entry %s: %v\n%s", entry, err, b)
+	}
+	if !be.Settings().StartAtLogin {
+		t.Error("Settings does not show the entry")
+	}
+	s.StartAtLogin = false
+	if err := be.SaveSettings(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(entry); !os.IsNotExist(err) || be.Settings().StartAtLogin {
+		t.Fatalf("entry still there after switching off: %v", err)
+	}
+
+	demo := desktop.New(a, desktop.Options{Demo: true})
+	if err := demo.SaveSettings(context.Background(), ui.Settings{StartAtLogin: true, PollInterval: time.Hour, LookBack: 24 * time.Hour}); !errors.Is(err, desktop.ErrNoAutostart) {
+		t.Fatalf("demo SaveSettings = %v, want ErrNoAutostart", err)
 	}
 }

@@ -72,7 +72,7 @@ func Run(ctx context.Context, a *app.App, opts cli.GUIOptions) error {
 		debug.SetMemoryLimit(desktopMemoryLimit)
 	}
 	fa := fyneapp.NewWithID(app.ID)
-	beOpts := Options{Demo: opts.Demo}
+	beOpts := Options{Demo: opts.Demo, Autostart: opts.Autostart}
 	if !opts.Demo {
 		// Restarting as the demo quits this window first.
 		beOpts.StartDemo = func(ctx context.Context) error {
@@ -84,7 +84,7 @@ func Run(ctx context.Context, a *app.App, opts cli.GUIOptions) error {
 		}
 	}
 	be := New(a, beOpts)
-	uiOpts := ui.Options{Icon: assets.Icon, Logger: opts.Logger}
+	uiOpts := ui.Options{Icon: assets.Icon, Logger: opts.Logger, Hidden: opts.Hidden}
 	if probe, ok := opts.LookupEnv(EnvStartupProbe); ok && probe != "" {
 		// The cold-start benchmark waits for this line (and may ask to quit).
 		uiOpts.OnFirstRows = func() {

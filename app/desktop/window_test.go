@@ -191,31 +191,7 @@ func TestDemoWindowAndTray(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	service := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", d.cmd.Process.Pid)
-	apptest.WaitUntil(t, "the tray item to register", 20*time.Second, func() bool {
-		v, err := conn.Object("org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher").GetProperty("org.kde.StatusNotifierWatcher.RegisteredStatusNotifierItems")
-		if err != nil {
-			return false
-		}
-		var owner string
-		if err := conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, service).Store(&owner); err != nil {
-			return false
-		}
-		items, _ := v.Value().([]string)
-		for _, it := range items {
-			// The watcher records the item's bus name, with or without its path.
-			if name, _, _ := strings.Cut(it, "/"); name == owner || name == service {
-				return true
-			}
-		}
-		return false
-	})
-	item := conn.Object(service, "/StatusNotifierItem")
-	mv, err := item.GetProperty("org.kde.StatusNotifierItem.Menu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	menu := conn.Object(service, mv.Value().(dbus.ObjectPath))
+	menu := waitTrayMenu(t, conn, d.cmd.Process.Pid)
 	labels := menuLabels(t, menu)
 	for _, want := range []string{"Open owtray", "Sync now", "Quit"} {
 		if _, ok := labels[want]; !ok {
