@@ -14,7 +14,7 @@ import (
 // LoginTimeout is how long a login waits for the browser.
 const LoginTimeout = 5 * time.Minute
 
-// ErrLoginTimeout: the browser did not come back in time.
+// ErrLoginTimeout means the browser did not come back in time.
 var ErrLoginTimeout = errors.New("no answer from the browser in time. Strava may have shown an error page instead of " +
 	"sending you back, for example \"Limit of connected athletes exceeded\" when the app's athlete capacity is full: " +
 	"check the browser tab and your app at https://www.strava.com/settings/api (Authorization Callback Domain, " +
@@ -101,7 +101,7 @@ func (a *App) Login(ctx context.Context, opts LoginOptions) (auth.Result, error)
 	return res, nil
 }
 
-// ErrRevokeNotConfirmed: Strava did not confirm the revoke at logout.
+// ErrRevokeNotConfirmed means Strava did not confirm the revoke at logout.
 var ErrRevokeNotConfirmed = auth.ErrRevokeNotConfirmed
 
 // LogoutReport says what Logout did.

@@ -12,8 +12,9 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// ErrInvalidTokenResponse: Strava answered the token request, but with
+// ErrInvalidTokenResponse means Strava answered the token request, but with
 // something that is not a usable grant. Nothing is stored from it.
+//lint:ignore ST1005 "Strava" is a name and keeps its capital
 var ErrInvalidTokenResponse = errors.New("Strava answered with an invalid token response")
 
 // MaxTokenLifetime bounds a plausible expiry: Strava's access tokens live six

@@ -185,7 +185,7 @@ func (ts *TokenSource) refreshLocked(ctx context.Context, old secrets.Token) (to
 	return tok, false, nil
 }
 
-// ErrRevokeNotConfirmed: Strava did not answer the deauthorization with
+// ErrRevokeNotConfirmed means Strava did not answer the deauthorization with
 // success (an expired or unknown access token is 401 and revokes nothing;
 // or Strava could not be reached).
 var ErrRevokeNotConfirmed = errors.New("Strava did not confirm the revoke; remove owtray at strava.com/settings/apps")

@@ -50,7 +50,7 @@ type Options struct {
 	Autostart *autostart.Autostart
 }
 
-// ErrNoAutostart: start at login is not offered here (the demo).
+// ErrNoAutostart means start at login is not offered here (the demo).
 var ErrNoAutostart = errors.New("start at login is not available in the demo")
 
 // New returns the backend of a; call Close when the window is gone.

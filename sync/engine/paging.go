@@ -53,6 +53,7 @@ func (l *listing) next(ctx context.Context) (acts, ties []strava.Activity, err e
 			repeated = repeated && l.prev[a.ID]
 		}
 		if repeated {
+			//lint:ignore ST1005 "Strava" is a name and keeps its capital
 			return nil, nil, fmt.Errorf("Strava answered page %d with the activities of page %d: %w", l.opts.Page, l.opts.Page-1, strava.ErrBadResponse)
 		}
 		l.last, l.prev = &acts[len(acts)-1], ids
@@ -104,6 +105,7 @@ func describe(o strava.ListOptions) string {
 func checkPage(acts []strava.Activity) error {
 	for _, a := range acts {
 		if a.ID <= 0 || a.StartDate.IsZero() {
+			//lint:ignore ST1005 "Strava" is a name and keeps its capital
 			return fmt.Errorf("Strava listed an activity without id or start_date (id %d): %w", a.ID, strava.ErrBadResponse)
 		}
 	}

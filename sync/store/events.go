@@ -31,7 +31,7 @@ import (
 // event_time and a hash of their fields so a redelivered event is not counted
 // again.
 
-// ErrQueueFull: the event is for an object that is not pending yet and the
+// ErrQueueFull means the event is for an object that is not pending yet and the
 // queue already holds Options.MaxPendingEvents distinct objects. Nothing was
 // stored; the caller must not acknowledge the event.
 var ErrQueueFull = errors.New("webhook event queue is full")
