@@ -14,6 +14,7 @@ import (
 
 // ErrInvalidTokenResponse means Strava answered the token request, but with
 // something that is not a usable grant. Nothing is stored from it.
+//
 //lint:ignore ST1005 "Strava" is a name and keeps its capital
 var ErrInvalidTokenResponse = errors.New("Strava answered with an invalid token response")
 
