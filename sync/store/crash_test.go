@@ -75,7 +75,7 @@ func TestKillDuringImport(t *testing.T) {
 				t.Fatalf("round %d: child ended early: %v", round, lines.Err())
 			}
 		}
-		time.Sleep(kill.pause)
+		time.Sleep(kill.pause) // kept: real time, so the kill lands inside the next page (no condition marks "mid-fsync")
 		if err := cmd.Process.Kill(); err != nil { // SIGKILL: no defer, no Close
 			t.Fatal(err)
 		}
