@@ -99,7 +99,7 @@ func (c *Clock) Next() (at time.Time, ok bool) {
 // seen soon and a long wait costs few checks.
 const (
 	pollMin = time.Millisecond
-	pollMax = 50 * time.Millisecond
+	pollMax = 20 * time.Millisecond
 )
 
 // WaitUntil polls cond until it holds and fails the test (t.Fatalf, so call
