@@ -355,7 +355,9 @@ func TestUnauthorizedPauses(t *testing.T) {
 }
 
 // TestRateLimitWaits: a 429 keeps the event pending until the window resets,
-// then it is processed. The clocks stand shortly before a 15-minute reset.
+// then it is processed. The clocks stand shortly before a 15-minute reset
+// and run in real time (not a clocktest.Clock): the worker waits out a 429
+// in its backoff, on the real clock.
 func TestRateLimitWaits(t *testing.T) {
 	var (
 		mu    sync.Mutex
