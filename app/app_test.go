@@ -16,6 +16,7 @@ import (
 	"github.com/owtray/owtray/app/apptest"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/ipc"
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/stravasim"
 	"github.com/owtray/owtray/sync/webhook"
@@ -33,13 +34,19 @@ type instance struct {
 
 func newInstance(t *testing.T, activities int, extra map[string]string) *instance {
 	t.Helper()
-	opened := apptest.Open(t, stravasim.Config{Activities: activities, Seed: 5}, func(env map[string]string, base string) {
+	return newInstanceWith(t, activities, extra, app.Options{})
+}
+
+// newInstanceWith is newInstance with opts for the App.
+func newInstanceWith(t *testing.T, activities int, extra map[string]string, opts app.Options) *instance {
+	t.Helper()
+	opened := apptest.OpenWith(t, stravasim.Config{Activities: activities, Seed: 5}, func(env map[string]string, base string) {
 		env[config.EnvWebhookCallbackURL] = base + webhook.WebhookPath
 		env[config.EnvWebhookVerifyToken] = "app-test-verify-token"
 		for k, v := range extra {
 			env[k] = v
 		}
-	})
+	}, opts)
 	return &instance{t: t, sim: opened.Sim, app: opened.App, base: opened.Base, env: opened.Env}
 }
 
@@ -77,13 +84,7 @@ func (in *instance) run(opts app.RunOptions) func() time.Duration {
 
 func (in *instance) waitFor(what string, cond func() bool) {
 	in.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			in.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	clocktest.WaitUntil(in.t, what, 20*time.Second, cond)
 }
 
 func (in *instance) login() {
@@ -342,7 +343,9 @@ func TestLogoutOfflineStillForgetsTokensAndWipeDeletesData(t *testing.T) {
 func TestConnectingWhileRunningStartsTheImport(t *testing.T) {
 	in := newInstance(t, 120, nil)
 	in.run(app.RunOptions{})
-	// Let the first poll pass while nobody is connected (the next one is an hour away).
+	// Let the first poll pass while nobody is connected (the next one is an
+	// hour away). Kept on the real clock: the poller's first run is on a
+	// 1 s timer and leaves no trace while nobody is connected.
 	time.Sleep(1500 * time.Millisecond)
 	in.login()
 	in.waitFor("the import started by connecting", func() bool { n, _ := in.app.CountActivities(store.Query{}); return n == 120 })

@@ -12,6 +12,7 @@ import (
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/apptest"
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/stravasim"
 )
@@ -102,13 +103,22 @@ func TestBackupDuringSyncAndRestore(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { _, err := in.app.Sync(ctx, app.SyncOptions{}); done <- err }()
 	var backups []string
+	stored := 0
 	for i := 0; i < 3; i++ {
 		p, err := in.app.Backup(filepath.Join(t.TempDir(), "copy.db"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		backups = append(backups, p)
-		time.Sleep(30 * time.Millisecond)
+		// The next copy at a later point of the import (or after it).
+		clocktest.WaitUntil(t, "the import to go on", time.Minute, func() bool {
+			n, _ := in.app.CountActivities(store.Query{})
+			if n > stored || n == 1200 {
+				stored = n
+				return true
+			}
+			return false
+		})
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -150,7 +160,8 @@ func TestBackupDuringSyncAndRestore(t *testing.T) {
 // The running app backs the database up at once when no backup is a day
 // old, and keeps as many as the settings say.
 func TestRunBacksUpDaily(t *testing.T) {
-	in := newInstance(t, 20, nil)
+	clock := clocktest.New(time.Now())
+	in := newInstanceWith(t, 20, nil, app.Options{Now: clock.Now})
 	s, _ := in.app.LoadSettings()
 	s.KeepBackups = 2
 	if err := in.app.SaveSettings(s); err != nil {
@@ -161,7 +172,7 @@ func TestRunBacksUpDaily(t *testing.T) {
 		if _, err := in.app.Backup(""); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(1100 * time.Millisecond) // backups are named by the second
+		clock.Advance(time.Second) // backups are named by the second
 	}
 	if list, _ := store.ListBackups(dir); len(list) != 2 {
 		t.Fatalf("%d backups kept, want 2", len(list))
@@ -177,7 +188,7 @@ func TestRunBacksUpDaily(t *testing.T) {
 	in.run(app.RunOptions{NoPolling: true})
 	in.waitFor("the daily backup", func() bool {
 		list, _ := store.ListBackups(dir)
-		return len(list) == 2 && time.Since(list[1].Time) < time.Minute
+		return len(list) == 2 && clock.Now().Sub(list[1].Time) < time.Minute
 	})
 }
 

@@ -73,6 +73,18 @@ func (in *instance) request(method, path, host string, body []byte, headers map[
 
 // forgedDelete is a delete event for id with the right owner and
 // subscription ids: everything a forger can learn.
+// afterQueuedEvents returns once a real Strava event sent now has been
+// applied: the worker takes the queue oldest first, so an event queued
+// before it (say, a forged one let through) has been processed by then.
+func (in *instance) afterQueuedEvents() {
+	in.t.Helper()
+	id, err := in.sim.Sim.CreateActivity(stravasim.NewActivity{Name: "Queued last"})
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	in.waitFor("an event sent after them to be applied", func() bool { _, err := in.app.Activity(id); return err == nil })
+}
+
 func (in *instance) forgedDelete(id int64) []byte {
 	subID, _, _ := in.sim.Sim.Subscription()
 	return fmt.Appendf(nil, `{"object_type":"activity","object_id":%d,"aspect_type":"delete","updates":{},"owner_id":%d,"subscription_id":%d,"event_time":%d}`,
@@ -133,7 +145,7 @@ func TestHostAllowList(t *testing.T) {
 	if st, _ := in.app.Status(context.Background()); st.Webhooks.QueueDepth != 0 {
 		t.Errorf("%d misdirected events queued", st.Webhooks.QueueDepth)
 	}
-	time.Sleep(200 * time.Millisecond) // a queued event would be applied by now
+	in.afterQueuedEvents()
 	if _, err := in.app.Activity(victim); err != nil {
 		t.Errorf("activity %d after misdirected deletes: %v", victim, err)
 	}
@@ -166,7 +178,7 @@ func TestBrowserCannotPostEvents(t *testing.T) {
 			t.Errorf("refusal without a JSON reason: %s", body)
 		}
 	}
-	time.Sleep(300 * time.Millisecond) // a queued event would be applied by now
+	in.afterQueuedEvents()
 	if _, err := in.app.Activity(victim); err != nil {
 		t.Errorf("activity %d after the refused posts: %v", victim, err)
 	}
@@ -211,6 +223,8 @@ func TestSlowClientsDoNotDelayStravasAck(t *testing.T) {
 		if _, err := in.sim.Sim.CreateActivity(stravasim.NewActivity{Name: fmt.Sprintf("Under load %d", i)}); err != nil {
 			t.Fatal(err)
 		}
+		// Kept on the real clock: the events are spread over the slow
+		// clients' re-dials (every 500 ms).
 		time.Sleep(100 * time.Millisecond)
 	}
 	waitCtx, waitCancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/owtray/owtray/sync/clocktest"
 )
 
 // Binary is the owtray command, built once for a test binary's tests:
@@ -67,17 +69,10 @@ func (b *Binary) Remove() {
 	}
 }
 
-// WaitUntil polls cond every 100 ms and fails the test when it has not
-// held within limit.
+// WaitUntil is clocktest.WaitUntil (kept for the callers in app/desktop).
 func WaitUntil(t testing.TB, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	clocktest.WaitUntil(t, what, limit, cond)
 }
 
 // StopGracefully sends SIGTERM and fails the test unless the process exits

@@ -18,6 +18,7 @@ import (
 	"github.com/owtray/owtray/app/auth"
 	"github.com/owtray/owtray/app/secrets"
 	"github.com/owtray/owtray/app/secrets/secretstest"
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/stravasim"
 )
 
@@ -30,30 +31,13 @@ type fixture struct {
 	tokens   *secrets.Store
 	cfg      auth.Config
 	flow     *auth.Flow
-	callback string // the callback server's base URL
-	clock    *fakeClock
-}
-
-type fakeClock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
+	callback string           // the callback server's base URL
+	clock    *clocktest.Clock // stands still from the test's start until Advance
 }
 
 func newFixture(t testing.TB, simCfg stravasim.Config, secret string, scopes ...string) *fixture {
 	t.Helper()
-	clock := &fakeClock{}
+	clock := clocktest.New(time.Now())
 	simCfg.Now = clock.Now // Strava and owtray share the test's clock
 	srv, err := stravasim.Start(simCfg)
 	if err != nil {

@@ -9,3 +9,13 @@ func PendingStates(f *Flow) int {
 	}
 	return len(f.pending)
 }
+
+// Waiters is the number of Wait calls in progress for state (for tests).
+func Waiters(f *Flow, state string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if a, ok := f.pending[state]; ok {
+		return a.waiters
+	}
+	return 0
+}

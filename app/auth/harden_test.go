@@ -14,6 +14,7 @@ import (
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/auth"
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/stravasim"
 )
 
@@ -84,10 +85,7 @@ func TestAuthorizeFloodKeepsAHandful(t *testing.T) {
 	defer cancel()
 	result := make(chan error, 1)
 	go func() { _, err := f.flow.Wait(ctx, state); result <- err }()
-	for auth.PendingStates(f.flow) == 0 { // Wait registered (Begin made the state)
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(10 * time.Millisecond)
+	clocktest.WaitUntil(t, "the login's Wait", 10*time.Second, func() bool { return auth.Waiters(f.flow, state) == 1 })
 
 	h := f.flow.Handler()
 	get := func() {

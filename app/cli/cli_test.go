@@ -21,6 +21,7 @@ import (
 	"github.com/owtray/owtray/app/buildinfo"
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/secrets/secretstest"
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/stravasim"
 )
@@ -288,14 +289,18 @@ func TestKill9MidImport(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for p.sim.Sim.RequestCounts()["GET /api/v3/athlete/activities"] < 8 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("import did not get going: %s", stderr.String())
+	going := false
+	defer func() {
+		if !going { // WaitUntil failed the test
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Logf("sync's stderr: %s", stderr.String())
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	}()
+	clocktest.WaitUntil(t, "the import to get going", 30*time.Second, func() bool {
+		return p.sim.Sim.RequestCounts()["GET /api/v3/athlete/activities"] >= 8
+	})
+	going = true
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

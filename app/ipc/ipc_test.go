@@ -124,14 +124,15 @@ func TestStaleSocketReplacedLiveOneRefused(t *testing.T) {
 }
 
 func TestClientHangUpCancelsCommand(t *testing.T) {
-	cancelled := make(chan struct{})
+	started, cancelled := make(chan struct{}), make(chan struct{})
 	path := startServer(t, func(ctx context.Context, _ []string, _, _ io.Writer) int {
+		close(started)
 		<-ctx.Done()
 		close(cancelled)
 		return 1
 	})
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	go func() { <-started; cancel() }() // hang up while the command runs
 	if _, err := Forward(ctx, path, []string{"sync"}, io.Discard, io.Discard); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v", err)
 	}

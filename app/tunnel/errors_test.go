@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/owtray/owtray/sync/logtest"
 )
 
 // sessionError is shaped like the errors ngrok's session reports in events.
@@ -117,7 +119,7 @@ func TestRedactHandler(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var buf syncBuffer
+			var buf logtest.Buffer
 			inner := slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})
 			tt.log(slog.New(newRedactHandler(inner, testToken, slog.LevelWarn)))
 			out := buf.String()

@@ -191,6 +191,9 @@ func (f *fakeNgrok) serveStream(st muxado.TypedStream, s *fakeSession) {
 		resp.Extra.AgentSessionID, resp.Extra.Region = "as_1", "local"
 		_ = enc.Encode(resp)
 		if resp.Error != "" {
+			// Kept: ngrok closes the session after its error; the pause
+			// lets the agent read the answer first (nothing of the
+			// agent's marks "read").
 			time.Sleep(50 * time.Millisecond)
 			_ = s.mux.Close()
 		}

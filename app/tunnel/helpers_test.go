@@ -1,7 +1,6 @@
 package tunnel
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -10,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/owtray/owtray/sync/clocktest"
+	"github.com/owtray/owtray/sync/logtest"
 )
 
 // testToken is an authtoken-shaped secret that must never leak.
@@ -19,23 +21,18 @@ const webhookPath = "/api/v1/strava/webhook"
 
 // stateRecorder is an onState that never blocks.
 type stateRecorder struct {
-	mu      sync.Mutex
-	states  []State
-	changed chan struct{}
+	mu     sync.Mutex
+	states []State
 }
 
 func newStateRecorder() *stateRecorder {
-	return &stateRecorder{changed: make(chan struct{}, 1)}
+	return &stateRecorder{}
 }
 
 func (r *stateRecorder) on(s State) {
 	r.mu.Lock()
 	r.states = append(r.states, s)
 	r.mu.Unlock()
-	select {
-	case r.changed <- struct{}{}:
-	default:
-	}
 }
 
 func (r *stateRecorder) all() []State {
@@ -44,20 +41,20 @@ func (r *stateRecorder) all() []State {
 	return append([]State(nil), r.states...)
 }
 
-// waitFor waits until ok holds for the states so far and returns them.
+// waitFor waits until ok holds for the states so far and returns them; a
+// failure lists the states seen.
 func (r *stateRecorder) waitFor(t *testing.T, what string, ok func([]State) bool) []State {
 	t.Helper()
-	deadline := time.After(15 * time.Second)
-	for {
-		if states := r.all(); ok(states) {
-			return states
+	var states []State
+	held := false
+	defer func() {
+		if !held { // WaitUntil failed the test
+			t.Logf("states: %+v", r.all())
 		}
-		select {
-		case <-r.changed:
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s; states: %+v", what, r.all())
-		}
-	}
+	}()
+	clocktest.WaitUntil(t, what, 15*time.Second, func() bool { states = r.all(); return ok(states) })
+	held = true
+	return states
 }
 
 // count returns a predicate: at least n states match.
@@ -77,24 +74,6 @@ func mode(m Mode) func(State) bool { return func(s State) bool { return s.Mode =
 
 func last(states []State) State { return states[len(states)-1] }
 
-// syncBuffer is a log destination safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func debugLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
@@ -104,13 +83,13 @@ type running struct {
 	cancel context.CancelFunc
 	done   chan error
 	states *stateRecorder
-	log    *syncBuffer
+	log    *logtest.Buffer
 }
 
 func startRun(t *testing.T, cfg Config) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	r := &running{cancel: cancel, done: make(chan error, 1), states: newStateRecorder(), log: &syncBuffer{}}
+	r := &running{cancel: cancel, done: make(chan error, 1), states: newStateRecorder(), log: &logtest.Buffer{}}
 	if cfg.Logger == nil {
 		cfg.Logger = debugLogger(r.log)
 	}

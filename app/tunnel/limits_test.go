@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/owtray/owtray/app/tunnel/loadtest"
+	"github.com/owtray/owtray/sync/clocktest"
 )
 
 // TestSlowClientsDoNotDelayOthers: 300 connections that never finish their
@@ -35,12 +36,11 @@ func TestSlowClientsDoNotDelayOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for slow.Dials() < 300 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	clocktest.WaitUntil(t, "300 slow clients", 10*time.Second, func() bool { return slow.Dials() >= 300 })
 	var worst time.Duration
 	for range 20 {
+		// Kept on the real clock: the samples are spread over 2 s of the
+		// slow clients' attack.
 		time.Sleep(100 * time.Millisecond)
 		if n := lim.open(); n > MaxConns {
 			t.Errorf("%d connections kept, cap %d", n, MaxConns)
@@ -222,9 +222,7 @@ func BenchmarkPromptRequestUnderSlowClients(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for slow.Dials() < slowClients {
-				time.Sleep(10 * time.Millisecond)
-			}
+			clocktest.WaitUntil(b, "the slow clients", time.Minute, func() bool { return slow.Dials() >= slowClients })
 			var worst time.Duration
 			for b.Loop() {
 				worst = max(worst, promptRequest(b, addr))

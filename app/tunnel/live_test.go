@@ -97,6 +97,9 @@ func TestRunStopFinishesRequests(t *testing.T) {
 	entered := make(chan struct{})
 	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(entered)
+		// Kept on the real clock: the answer is still being written when
+		// Run is cancelled (the request's context stays alive while Run
+		// drains, so nothing else marks "after the cancel").
 		time.Sleep(300 * time.Millisecond)
 		_, _ = io.WriteString(w, "done")
 	})
@@ -223,7 +226,7 @@ func TestRunReconnects(t *testing.T) {
 				if !strings.Contains(e.Message, "did not reconnect within") || e.RetryAt.IsZero() {
 					t.Errorf("error state = %+v", e)
 				}
-				time.Sleep(tt.outage)
+				time.Sleep(tt.outage) // kept: the outage lasting this long is the case
 				f.set(func(f *fakeNgrok) { f.refuse = false })
 			}
 			states := r.states.waitFor(t, "live again", count(2, mode(ModeLive)))

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/owtray/owtray/sync/clocktest"
 )
 
 // TestRunWithoutTunnel: without an authtoken, or with an own callback URL,
@@ -227,6 +230,7 @@ func localServer(t *testing.T, handle func(net.Conn)) string {
 // hanging connect returns at once.
 func TestRunCancelWhileWaiting(t *testing.T) {
 	t.Parallel()
+	var hung atomic.Int32 // connections the hanging server holds
 	tests := []struct {
 		name   string
 		server func(t *testing.T) string
@@ -235,9 +239,15 @@ func TestRunCancelWhileWaiting(t *testing.T) {
 		{"during backoff", closedPort, func(r *running, t *testing.T) {
 			r.states.waitFor(t, "error", count(1, mode(ModeError)))
 		}},
-		{"during connect", acceptAndHang, func(r *running, t *testing.T) {
+		{"during connect", func(t *testing.T) string {
+			return localServer(t, func(c net.Conn) {
+				hung.Add(1)
+				<-t.Context().Done()
+				_ = c.Close()
+			})
+		}, func(r *running, t *testing.T) {
 			r.states.waitFor(t, "connecting", count(1, mode(ModeConnecting)))
-			time.Sleep(50 * time.Millisecond)
+			clocktest.WaitUntil(t, "the connect to hang", 10*time.Second, func() bool { return hung.Load() > 0 })
 		}},
 	}
 	for _, tt := range tests {

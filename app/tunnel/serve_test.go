@@ -42,7 +42,7 @@ func TestServe(t *testing.T) {
 		{
 			name: "request finishing within grace",
 			handle: func(w http.ResponseWriter, r *http.Request) {
-				time.Sleep(grace / 3)
+				time.Sleep(grace / 3) // kept: a request that takes time, but less than grace
 				_, _ = io.WriteString(w, "ok")
 			},
 			wantStatus: http.StatusOK,

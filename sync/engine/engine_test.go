@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
@@ -338,10 +339,7 @@ func TestSyncIsExclusive(t *testing.T) {
 	w.sim.SetLatency(50 * time.Millisecond)
 	done := make(chan error, 1)
 	go func() { _, err := w.eng.Sync(context.Background(), engine.Options{}); done <- err }()
-	deadline := time.Now().Add(5 * time.Second)
-	for w.listRequests() == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	clocktest.WaitUntil(t, "the first sync's first list request", 5*time.Second, func() bool { return w.listRequests() > 0 })
 	if _, err := w.eng.Sync(context.Background(), engine.Options{}); !errors.Is(err, engine.ErrAlreadyRunning) {
 		t.Errorf("second sync: %v", err)
 	}

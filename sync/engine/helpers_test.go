@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
@@ -17,25 +18,6 @@ import (
 )
 
 const listRoute = "GET /api/v3/athlete/activities"
-
-// clock is shared by the simulator and the client so rate-limit windows
-// can be crossed without waiting.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // staticToken authorizes with one access token.
 type staticToken string
@@ -48,7 +30,7 @@ type world struct {
 	t      testing.TB
 	srv    *stravasim.Server
 	sim    *stravasim.Sim
-	clock  *clock
+	clock  *clocktest.Clock // shared by the simulator and the client: rate-limit windows pass without waiting
 	client *strava.Client
 	store  *store.Store
 	eng    *engine.Engine
@@ -68,7 +50,7 @@ type worldOptions struct {
 func newWorld(t testing.TB, o worldOptions) *world {
 	t.Helper()
 	// Mid-window, so a test has room before the next 15-minute reset.
-	c := &clock{now: time.Now().UTC().Truncate(15 * time.Minute).Add(time.Minute)}
+	c := clocktest.New(time.Now().UTC().Truncate(15 * time.Minute).Add(time.Minute))
 	srv, err := stravasim.Start(stravasim.Config{Activities: o.activities, Seed: 7, Now: c.Now, NoTies: o.noTies, AfterOrder: o.afterOrder, TieOrder: o.tieOrder})
 	if err != nil {
 		t.Fatal(err)

@@ -75,6 +75,8 @@ func TestKillDuringImport(t *testing.T) {
 				t.Fatalf("round %d: child ended early: %v", round, lines.Err())
 			}
 		}
+		// Kept on the real clock: the pause is the point, no condition
+		// marks "in the middle of the next page's write".
 		time.Sleep(kill.pause)
 		if err := cmd.Process.Kill(); err != nil { // SIGKILL: no defer, no Close
 			t.Fatal(err)

@@ -12,26 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/sync/clocktest"
 	bolt "go.etcd.io/bbolt"
 )
-
-// fakeClock is a settable clock for Options.Now.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func event(objectID int64, aspect string, eventTime int64, updates map[string]string) QueuedEvent {
 	return QueuedEvent{
@@ -78,7 +61,7 @@ func mustPending(t *testing.T, s *Store, id int64) PendingEvent {
 }
 
 func TestQueueMergeDedupeAndReopen(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	opts := quietOptions()
 	opts.Now = clock.Now
 	path := filepath.Join(t.TempDir(), "q.db")
@@ -162,7 +145,7 @@ func mustJSON(t testing.TB, v any) string {
 }
 
 func TestQueueDedupeRetentionAndBound(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	opts := quietOptions()
 	opts.Now = clock.Now
 	opts.EventDedupeRetention = 24 * time.Hour
@@ -170,11 +153,11 @@ func TestQueueDedupeRetentionAndBound(t *testing.T) {
 	s, _ := openTemp(t, opts)
 	e := event(1, "create", clock.Now().Unix(), nil)
 	mustEnqueue(t, s, e)
-	clock.Add(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	if _, dup := mustEnqueue(t, s, e); !dup {
 		t.Error("redelivery within retention queued twice")
 	}
-	clock.Add(48 * time.Hour)
+	clock.Advance(48 * time.Hour)
 	mustEnqueue(t, s, event(2, "create", clock.Now().Unix(), nil)) // prunes
 	if _, dup := mustEnqueue(t, s, e); dup {
 		t.Error("dedupe key kept past retention")

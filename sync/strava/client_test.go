@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/owtray/owtray/sync/clocktest"
+	"github.com/owtray/owtray/sync/logtest"
 )
 
 func TestErrorMapping(t *testing.T) {
@@ -125,7 +128,7 @@ func TestErrorMapping(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeStrava(t, tt.reply)
 			auth := &fakeAuth{token: "tok-1", refreshErr: errors.New("refresh token revoked")}
-			c := testClient(f, auth, nil, WithClock(newClock(utc(14, 40, 0)).Now))
+			c := testClient(f, auth, nil, WithClock(clocktest.New(utc(14, 40, 0)).Now))
 			_, err := c.Athlete(context.Background())
 			if err == nil {
 				t.Fatal("Athlete succeeded, want an error")
@@ -350,7 +353,7 @@ func TestTimeoutsAreRetried(t *testing.T) {
 }
 
 func TestUnexplained429BlocksUntilTheWindowEnds(t *testing.T) {
-	clock := newClock(utc(14, 40, 0))
+	clock := clocktest.New(utc(14, 40, 0))
 	f := newFakeStrava(t, jsonReply(429, bodyRateLimited), jsonReply(200, bodyAthlete))
 	c := testClient(f, nil, nil, WithClock(clock.Now))
 	ctx := context.Background()
@@ -380,7 +383,7 @@ func TestRefreshErrorIsKept(t *testing.T) {
 }
 
 func TestRefusesWhatTheHeadersSayWillBeRefused(t *testing.T) {
-	clock := newClock(utc(14, 40, 0))
+	clock := clocktest.New(utc(14, 40, 0))
 	f := newFakeStrava(t, jsonReply(200, bodyAthlete).limits("200,2000", "100,500", "100,1000", "100,500"))
 	c := testClient(f, nil, nil, WithClock(clock.Now))
 	ctx := context.Background()
@@ -419,7 +422,7 @@ func TestRefusesWhatTheHeadersSayWillBeRefused(t *testing.T) {
 }
 
 func TestRateLimited429(t *testing.T) {
-	clock := newClock(utc(14, 40, 0))
+	clock := clocktest.New(utc(14, 40, 0))
 	f := newFakeStrava(t, jsonReply(429, bodyRateLimited).limits("200,2000", "150,1500", "100,1000", "100,1000"))
 	c := testClient(f, nil, nil, WithClock(clock.Now))
 	_, err := c.ListActivities(context.Background(), ListOptions{PerPage: 200})
@@ -444,7 +447,7 @@ func TestRateLimited429(t *testing.T) {
 
 func TestHeadersReadFromErrorResponses(t *testing.T) {
 	f := newFakeStrava(t, jsonReply(404, bodyNotFound).limits("200,2000", "17,170", "100,1000", "15,150"))
-	c := testClient(f, nil, nil, WithClock(newClock(utc(14, 40, 0)).Now))
+	c := testClient(f, nil, nil, WithClock(clocktest.New(utc(14, 40, 0)).Now))
 	_, _ = c.Activity(context.Background(), 1)
 	got := c.RateLimits()
 	want := RateLimitSnapshot{
@@ -459,7 +462,7 @@ func TestHeadersReadFromErrorResponses(t *testing.T) {
 
 func TestMalformedHeadersAreLoggedAndIgnored(t *testing.T) {
 	f := newFakeStrava(t, jsonReply(200, bodyAthlete).limits("lots", "1,1", "100,1000", "7,70"))
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	c := testClient(f, nil, logs)
 	if _, err := c.Athlete(context.Background()); err != nil {
 		t.Fatal(err)
@@ -474,7 +477,7 @@ func TestMalformedHeadersAreLoggedAndIgnored(t *testing.T) {
 }
 
 func TestSharedRateLimits(t *testing.T) {
-	clock := newClock(utc(14, 40, 0))
+	clock := clocktest.New(utc(14, 40, 0))
 	shared := NewRateLimits()
 	f1 := newFakeStrava(t, jsonReply(200, bodyAthlete).limits("200,2000", "100,100", "100,1000", "100,100"))
 	f2 := newFakeStrava(t, jsonReply(200, bodyAthlete))
@@ -489,7 +492,7 @@ func TestSharedRateLimits(t *testing.T) {
 }
 
 func TestConcurrentRequestsDoNotOverspend(t *testing.T) {
-	clock := newClock(utc(14, 40, 0))
+	clock := clocktest.New(utc(14, 40, 0))
 	// Strava said 95 of 100 were used; responses carry no headers, so only
 	// the client's own accounting stops the 6th request.
 	c := testClient(newFakeStrava(t, jsonReply(200, bodyAthlete)), nil, nil, WithClock(clock.Now))

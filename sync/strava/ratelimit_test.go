@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/owtray/owtray/sync/clocktest"
 )
 
 func header(kv ...string) http.Header {
@@ -424,7 +426,7 @@ func TestAcquireCountsAgainstTheBudget(t *testing.T) {
 
 func TestRateLimitsConcurrentUse(t *testing.T) {
 	r := NewRateLimits()
-	clock := newClock(utc(14, 31, 0))
+	clock := clocktest.New(utc(14, 31, 0))
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {

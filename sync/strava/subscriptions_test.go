@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/owtray/owtray/sync/logtest"
 )
 
 const (
@@ -166,7 +168,7 @@ func TestAppCredentialsNeverShowTheSecret(t *testing.T) {
 // secret (a network error message holds the URL with its query string) and
 // checks errors and debug logs.
 func TestSecretsNeverLeak(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	ctx := context.Background()
 	down := newFakeStrava(t, reply{hangUp: true})
 	refused := newFakeStrava(t)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/twpayne/go-polyline"
 )
 
@@ -39,7 +40,7 @@ func ids(items []listItem) []int64 {
 }
 
 func TestBearerErrors(t *testing.T) {
-	clk := newClock(time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC))
+	clk := clocktest.New(time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC))
 	srv := start(t, Config{Activities: 10, Now: clk.Now})
 	expired := login(t, srv, "activity:read_all").AccessToken
 	clk.Advance(6*time.Hour + time.Second)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/owtray/owtray/sync/clocktest"
 )
 
 func TestAfterInTheFuture(t *testing.T) {
@@ -49,7 +51,7 @@ func TestAfterOrder(t *testing.T) {
 }
 
 func TestTransientNotFound(t *testing.T) {
-	c := newClock(time.Now())
+	c := clocktest.New(time.Now())
 	srv := start(t, Config{Activities: 3, Now: c.Now})
 	tok := login(t, srv, "activity:read_all").AccessToken
 	id := srv.Sim.Activities(0, true)[0].ID

@@ -13,26 +13,6 @@ import (
 	"time"
 )
 
-// clock is a settable clock for Config.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 const testRedirect = "http://localhost:8000/api/v1/oauth/strava/callback"
 
 // start runs a simulator on a real port for the test.
@@ -173,8 +153,18 @@ type receiver struct {
 	verifyToken string
 	validations []url.Values
 	events      []Event
-	handle      func(w http.ResponseWriter, n int) // answers the n-th POST (from 1); nil: 200
-	validate    func(w http.ResponseWriter, q url.Values)
+	handle      func(w http.ResponseWriter, r *http.Request, n int) // answers the n-th POST (from 1); nil: 200
+	validate    func(w http.ResponseWriter, r *http.Request)
+}
+
+// answerLate returns once the simulator has given up on r: its
+// DeliveryTimeout passed and it closed the connection (at the latest after
+// 10 s, so a simulator that never gives up fails the test, not hangs it).
+func answerLate(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-time.After(10 * time.Second):
+	}
 }
 
 func newReceiver(t *testing.T, verifyToken string) *receiver {
@@ -193,7 +183,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 		validate := rc.validate
 		rc.mu.Unlock()
 		if validate != nil {
-			validate(w, q)
+			validate(w, r)
 			return
 		}
 		if q.Get("hub.verify_token") != rc.verifyToken || q.Get("hub.mode") != "subscribe" {
@@ -215,7 +205,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if handle != nil {
-			handle(w, n)
+			handle(w, r, n)
 			return
 		}
 		w.WriteHeader(http.StatusOK)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/owtray/owtray/sync/clocktest"
 )
 
 func TestAuthorize(t *testing.T) {
@@ -85,7 +87,7 @@ func TestAuthorize(t *testing.T) {
 }
 
 func TestTokenExchange(t *testing.T) {
-	clk := newClock(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
+	clk := clocktest.New(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
 	srv := start(t, Config{Activities: 3, Now: clk.Now})
 	tokenURL := srv.OAuthURL() + "/token"
 	newCode := func() string {
@@ -172,7 +174,7 @@ func TestTokenExchangeMultipartAndQuery(t *testing.T) {
 }
 
 func TestRefreshRotation(t *testing.T) {
-	clk := newClock(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
+	clk := clocktest.New(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
 	srv := start(t, Config{Activities: 3, Now: clk.Now})
 	tok := login(t, srv, "activity:read_all")
 	refresh := func(rt string) (int, string, tokenJSON) {

@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/owtray/owtray/sync/clocktest"
 )
 
 func TestRateLimitHeadersAndWindows(t *testing.T) {
-	clk := newClock(time.Date(2025, 5, 10, 23, 44, 0, 0, time.UTC))
+	clk := clocktest.New(time.Date(2025, 5, 10, 23, 44, 0, 0, time.UTC))
 	srv := start(t, Config{Activities: 5, Now: clk.Now, RateLimits: Limits{Read15: 3, ReadDaily: 5}})
 	tok := login(t, srv, "activity:read_all").AccessToken
 
@@ -47,7 +49,7 @@ func TestRateLimitHeadersAndWindows(t *testing.T) {
 }
 
 func TestSetRateLimitsAndUsage(t *testing.T) {
-	clk := newClock(time.Date(2025, 5, 10, 12, 1, 0, 0, time.UTC))
+	clk := clocktest.New(time.Date(2025, 5, 10, 12, 1, 0, 0, time.UTC))
 	srv := start(t, Config{Activities: 5, Now: clk.Now})
 	tok := login(t, srv, "activity:read_all").AccessToken
 	l, u := srv.Sim.RateLimitStatus()

@@ -13,25 +13,25 @@ func TestCreateSubscription(t *testing.T) {
 	srv := start(t, Config{DeliveryTimeout: 300 * time.Millisecond})
 	tests := []struct {
 		name     string
-		validate func(w http.ResponseWriter, q url.Values)
+		validate func(w http.ResponseWriter, r *http.Request)
 		token    string // verify_token sent with the creation
 		callback func(rc *receiver) string
 		fault    []string
 	}{
 		{name: "wrong verify token answered 403", token: "other", fault: []string{"callback url", "not verifiable"}},
-		{name: "challenge not echoed", validate: func(w http.ResponseWriter, _ url.Values) {
+		{name: "challenge not echoed", validate: func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write([]byte(`{"hub.challenge":"wrong"}`))
 		}, token: "vt", fault: []string{"callback url", "not verifiable"}},
-		{name: "plain text echo", validate: func(w http.ResponseWriter, q url.Values) {
-			_, _ = w.Write([]byte(q.Get("hub.challenge")))
+		{name: "plain text echo", validate: func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(r.URL.Query().Get("hub.challenge")))
 		}, token: "vt", fault: []string{"callback url", "not verifiable"}},
-		{name: "echo with status 201", validate: func(w http.ResponseWriter, q url.Values) {
+		{name: "echo with status 201", validate: func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusCreated)
-			_ = json.NewEncoder(w).Encode(map[string]string{"hub.challenge": q.Get("hub.challenge")})
+			_ = json.NewEncoder(w).Encode(map[string]string{"hub.challenge": r.URL.Query().Get("hub.challenge")})
 		}, token: "vt", fault: []string{"callback url", "not verifiable"}},
-		{name: "too slow", validate: func(w http.ResponseWriter, q url.Values) {
-			time.Sleep(600 * time.Millisecond)
-			_ = json.NewEncoder(w).Encode(map[string]string{"hub.challenge": q.Get("hub.challenge")})
+		{name: "too slow", validate: func(w http.ResponseWriter, r *http.Request) {
+			answerLate(r)
+			_ = json.NewEncoder(w).Encode(map[string]string{"hub.challenge": r.URL.Query().Get("hub.challenge")})
 		}, token: "vt", fault: []string{"callback url", "not verifiable"}},
 		{name: "unreachable", token: "vt", callback: func(*receiver) string { return "http://127.0.0.1:1/webhook" }, fault: []string{"callback url", "not verifiable"}},
 		{name: "not a URL", token: "vt", callback: func(*receiver) string { return "::nope" }, fault: []string{"callback url", "invalid"}},
@@ -254,21 +254,21 @@ func equalMaps(a, b map[string]string) bool {
 func TestEventRetries(t *testing.T) {
 	tests := []struct {
 		name      string
-		handle    func(w http.ResponseWriter, n int)
+		handle    func(w http.ResponseWriter, r *http.Request, n int)
 		attempts  int
 		delivered bool
 	}{
 		{"200 at once", nil, 1, true},
-		{"500 then 200", func(w http.ResponseWriter, n int) {
+		{"500 then 200", func(w http.ResponseWriter, r *http.Request, n int) {
 			if n == 1 {
 				w.WriteHeader(http.StatusInternalServerError)
 			}
 		}, 2, true},
-		{"always 503", func(w http.ResponseWriter, _ int) { w.WriteHeader(http.StatusServiceUnavailable) }, 3, false},
-		{"201 is not 200", func(w http.ResponseWriter, _ int) { w.WriteHeader(http.StatusCreated) }, 3, false},
-		{"too slow, then fast", func(w http.ResponseWriter, n int) {
+		{"always 503", func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusServiceUnavailable) }, 3, false},
+		{"201 is not 200", func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusCreated) }, 3, false},
+		{"too slow, then fast", func(w http.ResponseWriter, r *http.Request, n int) {
 			if n == 1 {
-				time.Sleep(400 * time.Millisecond)
+				answerLate(r)
 			}
 		}, 2, true},
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/sync/stravasim"
 )
@@ -179,7 +180,7 @@ func BenchmarkEventToVisible(b *testing.B) {
 // queue is empty. Reports the API reads per flood (before the merged
 // queue: 147).
 func BenchmarkEventFlood(b *testing.B) {
-	clock := newFakeClock(time.Now().UTC().Truncate(15 * time.Minute).Add(time.Minute))
+	clock := clocktest.New(time.Now().UTC().Truncate(15 * time.Minute).Add(time.Minute))
 	e := newEnv(b, envOptions{clock: clock})
 	ids := e.simIDs(5)
 	fetches := 0

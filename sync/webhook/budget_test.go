@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
 )
@@ -44,7 +45,7 @@ func TestBudgetShare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := newFakeClock(start)
+			clock := clocktest.New(start)
 			st, err := store.Open(filepath.Join(t.TempDir(), "b.db"), store.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -76,7 +77,7 @@ func TestBudgetShare(t *testing.T) {
 // TestBudgetSurvivesRestart: a new worker on the same store does not get a
 // new share within the same window.
 func TestBudgetSurvivesRestart(t *testing.T) {
-	clock := newFakeClock(time.Date(2026, 3, 2, 10, 1, 0, 0, time.UTC))
+	clock := clocktest.New(time.Date(2026, 3, 2, 10, 1, 0, 0, time.UTC))
 	path := filepath.Join(t.TempDir(), "b.db")
 	cfg := WorkerConfig{Now: clock.Now, After: clock.After}
 	used := 0

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/sync/clocktest"
+	"github.com/owtray/owtray/sync/logtest"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/sync/stravasim"
@@ -27,24 +29,6 @@ const (
 	testClientID     = "12345"
 	testRedirect     = "http://localhost:8000/api/v1/oauth/strava/callback"
 )
-
-// logBuffer collects log output of concurrent goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // tokenAuth is a strava.Authorizer holding a token the test can replace; a
 // refresh fails (like a revoked refresh token).
@@ -79,6 +63,7 @@ func (a *tokenAuth) set(tok string) {
 // a real loopback port (the exact handler the tunnel serves) and a worker.
 type env struct {
 	t       testing.TB
+	answers atomic.Int64 // POSTs answered by flood
 	sim     *stravasim.Server
 	auth    *tokenAuth
 	client  *strava.Client
@@ -88,7 +73,7 @@ type env struct {
 	obs     *countingObserver
 	srv     *httptest.Server
 	worker  *Worker
-	logs    *logBuffer
+	logs    *logtest.Buffer
 	logger  *slog.Logger
 	applied chan applied
 	deauth  chan int64
@@ -117,7 +102,7 @@ type envOptions struct {
 	wrapFetcher  func(ActivityFetcher) ActivityFetcher
 	// clock, when set, is the one clock of the simulator, the client, the
 	// store, the handler and the worker.
-	clock *fakeClock
+	clock *clocktest.Clock
 	store store.Options
 }
 
@@ -145,7 +130,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	t.Cleanup(sim.Close)
 
 	e := &env{
-		t: t, sim: sim, storeOpts: o.store, auth: &tokenAuth{}, logs: &logBuffer{},
+		t: t, sim: sim, storeOpts: o.store, auth: &tokenAuth{}, logs: &logtest.Buffer{},
 		applied: make(chan applied, 1024), deauth: make(chan int64, 8), paused: make(chan error, 8),
 	}
 	e.auth.set(login(t, sim, "read,activity:read_all"))
@@ -363,18 +348,6 @@ func login(t testing.TB, sim *stravasim.Server, scope string) string {
 	return tok
 }
 
-// eventually polls cond until it holds or the timeout passes.
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // routeActivity is the simulator's request counter key for GET /activities/{id}.
 const routeActivity = "GET /api/v3/activities/{id}"
 
@@ -390,89 +363,27 @@ func (e *env) accessRevoked(ctx context.Context) (bool, error) {
 	return false, err
 }
 
-// fakeClock is one manual clock for the simulator, the client, the store
-// and the worker (Now and After): the retry schedule and the rate-limit
-// windows pass without waiting.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []clockWaiter
-}
-
-type clockWaiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newFakeClock(start time.Time) *fakeClock { return &fakeClock{now: start} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, clockWaiter{at: c.now.Add(d), ch: ch})
-	return ch
-}
-
-// Advance moves the clock and fires the waiters that are due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if w.at.After(c.now) {
-			kept = append(kept, w)
-			continue
-		}
-		w.ch <- c.now
-	}
-	c.waiters = kept
-}
-
-// next is the earliest waiter's time (zero when none waits).
-func (c *fakeClock) next() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var at time.Time
-	for _, w := range c.waiters {
-		if at.IsZero() || w.at.Before(at) {
-			at = w.at
-		}
-	}
-	return at
-}
-
 // advanceUntil runs the fake clock forward, one waiting worker timer at a
 // time, until cond holds; it fails after limit of clock time or waitLong of
 // real time.
-func (e *env) advanceUntil(c *fakeClock, limit time.Duration, what string, cond func() bool) {
+func (e *env) advanceUntil(c *clocktest.Clock, limit time.Duration, what string, cond func() bool) {
 	e.t.Helper()
-	end, deadline := c.Now().Add(limit), time.Now().Add(waitLong)
-	for !cond() {
-		if time.Now().After(deadline) || c.Now().After(end) {
+	end := c.Now().Add(limit)
+	clocktest.WaitUntil(e.t, what, waitLong, func() bool {
+		if cond() {
+			return true
+		}
+		if c.Now().After(end) {
 			pending, _ := e.st.PendingEvents(3)
 			e.t.Fatalf("clock at +%s (%s): still waiting for %s; worker %+v; pending %+v", limit-end.Sub(c.Now()), c.Now().UTC(), what, e.worker.Status(), pending)
 		}
 		// Advance only while the worker waits on the clock (idle or
 		// waiting for its budget), to its next timer.
-		if st := e.worker.Status().State; st != StateIdle && st != StateRateLimited {
-			time.Sleep(time.Millisecond)
-			continue
+		if st := e.worker.Status().State; st == StateIdle || st == StateRateLimited {
+			if at, ok := c.Next(); ok {
+				c.Advance(max(at.Sub(c.Now()), 0))
+			}
 		}
-		if at := c.next(); !at.IsZero() {
-			c.Advance(max(at.Sub(c.Now()), 0))
-		}
-		time.Sleep(time.Millisecond)
-	}
+		return false
+	})
 }

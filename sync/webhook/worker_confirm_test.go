@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/stravasim"
 )
 
@@ -26,7 +27,7 @@ func (e *env) nextApplied(id int64) func() bool {
 }
 
 // advanceToApplied runs the fake clock until an event about id is processed.
-func (e *env) advanceToApplied(c *fakeClock, id int64) applied {
+func (e *env) advanceToApplied(c *clocktest.Clock, id int64) applied {
 	e.t.Helper()
 	e.advanceUntil(c, 2*time.Hour, "event applied", e.nextApplied(id))
 	return e.waitAppliedFor(id, waitLong)
@@ -36,13 +37,13 @@ func (e *env) advanceToApplied(c *fakeClock, id int64) applied {
 // the create event brings the activity in when it becomes readable, without
 // a manual sync, and the 404s remove nothing.
 func TestCreateReadableLater(t *testing.T) {
-	clock := newFakeClock(time.Now())
+	clock := clocktest.New(time.Now())
 	e := newEnv(t, envOptions{clock: clock, simConfig: stravasim.Config{UploadProcessing: 2 * time.Minute}})
 	id, err := e.sim.Sim.CreateActivity(stravasim.NewActivity{Name: "Processing…"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, waitLong, "first 404", func() bool {
+	clocktest.WaitUntil(t, "first 404", waitLong, func() bool {
 		p, err := e.st.PendingEvents(0)
 		return err == nil && len(p) == 1 && p[0].NotFound == 1
 	})
@@ -63,7 +64,7 @@ func TestCreateReadableLater(t *testing.T) {
 // TestUpdateTransient404: an update whose first two fetches are answered
 // 404 keeps the stored activity and then updates it.
 func TestUpdateTransient404(t *testing.T) {
-	clock := newFakeClock(time.Now())
+	clock := clocktest.New(time.Now())
 	e := newEnv(t, envOptions{clock: clock})
 	id := e.sim.Sim.Activities(0, true)[0].ID
 	e.storeSimActivity(id)
@@ -72,7 +73,7 @@ func TestUpdateTransient404(t *testing.T) {
 	if err := e.sim.Sim.UpdateActivity(id, stravasim.ActivityUpdate{Name: &name}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, waitLong, "first 404", func() bool {
+	clocktest.WaitUntil(t, "first 404", waitLong, func() bool {
 		p, err := e.st.PendingEvents(0)
 		return err == nil && len(p) == 1 && p[0].NotFound == 1
 	})
@@ -104,7 +105,7 @@ func TestDuplicateCreates(t *testing.T) {
 		t.Fatalf("deliveries %+v %v", ds, err)
 	}
 	e.waitAppliedFor(id, waitLong)
-	eventually(t, waitLong, "empty queue", func() bool { return e.depth() == 0 })
+	clocktest.WaitUntil(t, "empty queue", waitLong, func() bool { return e.depth() == 0 })
 	if n := e.sim.Sim.RequestCounts()[routeActivity]; n != 1 {
 		t.Errorf("%d fetches, want 1", n)
 	}
@@ -154,7 +155,7 @@ func TestForgedDelete(t *testing.T) {
 // TestRealDeleteAfterSchedule: a real delete removes the local copy only
 // after the last step of the schedule, and a restart keeps the step reached.
 func TestRealDeleteAfterSchedule(t *testing.T) {
-	clock := newFakeClock(time.Now())
+	clock := clocktest.New(time.Now())
 	schedule := []time.Duration{time.Minute, 5 * time.Minute}
 	e := newEnv(t, envOptions{clock: clock, worker: WorkerConfig{NotFoundSchedule: schedule}})
 	id := e.sim.Sim.Activities(0, true)[0].ID
@@ -162,7 +163,7 @@ func TestRealDeleteAfterSchedule(t *testing.T) {
 	if err := e.sim.Sim.DeleteActivity(id); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, waitLong, "first 404", func() bool {
+	clocktest.WaitUntil(t, "first 404", waitLong, func() bool {
 		p, err := e.st.PendingEvents(0)
 		return err == nil && len(p) == 1 && p[0].NotFound == 1
 	})

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/stravasim"
 )
@@ -32,6 +33,7 @@ func (e *env) flood(url string, events [][]byte, senders int) []int {
 				}
 				_ = resp.Body.Close()
 				statuses[i] = resp.StatusCode
+				e.answers.Add(1)
 			}
 		})
 	}
@@ -55,7 +57,7 @@ func (e *env) simIDs(n int) []int64 {
 // while the worker runs: at most one fetch per activity, and no more per
 // 15-minute window than the events' share of the read limit.
 func TestFloodCoalesced(t *testing.T) {
-	clock := newFakeClock(time.Now().UTC().Truncate(15 * time.Minute).Add(time.Minute))
+	clock := clocktest.New(time.Now().UTC().Truncate(15 * time.Minute).Add(time.Minute))
 	e := newEnv(t, envOptions{clock: clock, simConfig: stravasim.Config{Activities: 50}})
 	ids := e.simIDs(50)
 	var events [][]byte
@@ -70,7 +72,7 @@ func TestFloodCoalesced(t *testing.T) {
 		}
 	}
 	// The share of the first window (30 % of the simulator's 100 reads).
-	eventually(t, waitLong, "budget share used", func() bool { return e.worker.Status().State == StateRateLimited })
+	clocktest.WaitUntil(t, "budget share used", waitLong, func() bool { return e.worker.Status().State == StateRateLimited })
 	first := e.sim.Sim.RequestCounts()[routeActivity]
 	if st := e.worker.Status(); first != st.Share15 || st.Share15 != 30 {
 		t.Errorf("first window: %d fetches, status %+v; want the share of 30", first, st)
@@ -95,7 +97,7 @@ func TestFloodCoalesced(t *testing.T) {
 // fetches (as forged ones may claim) costs at most one more fetch per
 // activity per MinRefetch.
 func TestFloodRefetchBounded(t *testing.T) {
-	clock := newFakeClock(time.Now().UTC().Truncate(15 * time.Minute).Add(time.Minute))
+	clock := clocktest.New(time.Now().UTC().Truncate(15 * time.Minute).Add(time.Minute))
 	e := newEnv(t, envOptions{clock: clock})
 	ids := e.simIDs(5)
 	for round := range 3 { // three waves, each within one MinRefetch
@@ -175,7 +177,7 @@ func TestQueueFullKill(t *testing.T) {
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	var url string
-	eventually(t, waitLong, "the child's URL", func() bool {
+	clocktest.WaitUntil(t, "the child's URL", waitLong, func() bool {
 		b, err := os.ReadFile(urlFile)
 		url = string(b)
 		return err == nil && strings.HasSuffix(url, WebhookPath)
@@ -196,7 +198,7 @@ func TestQueueFullKill(t *testing.T) {
 		second []int
 	)
 	wg.Go(func() { second = e.flood(url, events[len(ids):], 4) })
-	time.Sleep(20 * time.Millisecond)
+	clocktest.WaitUntil(t, "the second round under way", waitLong, func() bool { return e.answers.Load() > int64(len(ids)) })
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +236,7 @@ func TestQueueFullKill(t *testing.T) {
 		}
 		done[a.res.ActivityID] = true
 	}
-	eventually(t, waitLong, "empty queue", func() bool { return e.depth() == 0 })
+	clocktest.WaitUntil(t, "empty queue", waitLong, func() bool { return e.depth() == 0 })
 	for id := range acked {
 		if _, ok := e.stored(id); !ok {
 			t.Errorf("acknowledged activity %d not stored after the restart", id)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/sync/stravasim"
@@ -45,7 +46,7 @@ func (e *env) stored(id int64) (store.Activity, bool) {
 // TestEndToEnd: activity create, update (title, type, privacy), delete and
 // the athlete's deauthorization, delivered by the simulator over HTTP.
 func TestEndToEnd(t *testing.T) {
-	clock := newFakeClock(time.Now())
+	clock := clocktest.New(time.Now())
 	e := newEnv(t, envOptions{clock: clock})
 	sim := e.sim.Sim
 
@@ -135,7 +136,7 @@ func TestEndToEnd(t *testing.T) {
 	if _, ok := e.stored(other); !ok {
 		t.Error("local data removed by the deauthorization")
 	}
-	eventually(t, waitLong, "empty queue", func() bool { return e.depth() == 0 })
+	clocktest.WaitUntil(t, "empty queue", waitLong, func() bool { return e.depth() == 0 })
 	ds, err := sim.WaitDeliveries(context.Background(), 5)
 	if err != nil || len(ds) != 5 {
 		t.Fatalf("%d deliveries, %v; want 5", len(ds), err)
@@ -151,7 +152,8 @@ func TestEndToEnd(t *testing.T) {
 // came too late; it is queued and processed once.
 func TestDuplicateDelivery(t *testing.T) {
 	// A slow front: the first POST is processed, but its answer comes after
-	// Strava's timeout, so Strava tries again.
+	// Strava's timeout (once Strava has closed the connection), so Strava
+	// tries again.
 	first := make(chan struct{}, 1)
 	first <- struct{}{}
 	slow := func(h http.Handler) http.Handler {
@@ -160,7 +162,10 @@ func TestDuplicateDelivery(t *testing.T) {
 			if r.Method == http.MethodPost {
 				select {
 				case <-first:
-					time.Sleep(time.Second)
+					select {
+					case <-r.Context().Done():
+					case <-time.After(waitLong):
+					}
 				default:
 				}
 			}
@@ -176,7 +181,7 @@ func TestDuplicateDelivery(t *testing.T) {
 		t.Fatalf("deliveries %+v %v: want one event delivered after a retry", ds, err)
 	}
 	e.waitAppliedFor(id, waitLong)
-	eventually(t, waitLong, "empty queue", func() bool { return e.depth() == 0 })
+	clocktest.WaitUntil(t, "empty queue", waitLong, func() bool { return e.depth() == 0 })
 	select {
 	case a := <-e.applied:
 		t.Fatalf("event processed twice: %+v", a)
@@ -221,9 +226,10 @@ func TestRestartResumes(t *testing.T) {
 
 	// A worker that is stopped in the middle of its first API call.
 	sim.SetLatency(time.Second)
+	fetches := sim.RequestCounts()[routeActivity]
 	e.startWorker()
-	eventually(t, waitLong, "first fetch in flight", func() bool { return e.worker.Status().State == StateProcessing })
-	time.Sleep(100 * time.Millisecond)
+	clocktest.WaitUntil(t, "first fetch in flight", waitLong, func() bool { return e.worker.Status().State == StateProcessing })
+	clocktest.WaitUntil(t, "first fetch at Strava", waitLong, func() bool { return sim.RequestCounts()[routeActivity] > fetches })
 	e.stopWorker()
 	sim.SetLatency(0)
 	if n := e.depth(); n != 3 {
@@ -244,7 +250,7 @@ func TestRestartResumes(t *testing.T) {
 			t.Errorf("activity %d: %+v", id, a.res)
 		}
 	}
-	eventually(t, waitLong, "empty queue", func() bool { return e.depth() == 0 })
+	clocktest.WaitUntil(t, "empty queue", waitLong, func() bool { return e.depth() == 0 })
 	if n := sim.RequestCounts()[routeActivity]; n != 3 {
 		t.Errorf("%d fetches after restart, want 3", n)
 	}
@@ -333,7 +339,7 @@ func TestUnauthorizedPauses(t *testing.T) {
 	if err := e.sim.Sim.DeleteActivity(id); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, waitLong, "second event merged", func() bool {
+	clocktest.WaitUntil(t, "second event merged", waitLong, func() bool {
 		st, err := e.st.QueueStats()
 		return err == nil && st.Received == 2 && st.Merged == 1 && st.Depth == 1
 	})
@@ -345,11 +351,13 @@ func TestUnauthorizedPauses(t *testing.T) {
 	if a.res.Outcome != OutcomeRemoved || a.res.Events != 2 {
 		t.Errorf("after resume: %+v", a.res)
 	}
-	eventually(t, waitLong, "empty queue", func() bool { return e.depth() == 0 })
+	clocktest.WaitUntil(t, "empty queue", waitLong, func() bool { return e.depth() == 0 })
 }
 
 // TestRateLimitWaits: a 429 keeps the event pending until the window resets,
-// then it is processed. The clocks stand shortly before a 15-minute reset.
+// then it is processed. The clocks stand shortly before a 15-minute reset
+// and run in real time (not a clocktest.Clock): the worker waits out a 429
+// in its backoff, on the real clock.
 func TestRateLimitWaits(t *testing.T) {
 	var (
 		mu    sync.Mutex
@@ -377,7 +385,7 @@ func TestRateLimitWaits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, waitLong, "rate-limited state", func() bool { return e.worker.Status().State == StateRateLimited })
+	clocktest.WaitUntil(t, "rate-limited state", waitLong, func() bool { return e.worker.Status().State == StateRateLimited })
 	st := e.worker.Status()
 	if !strings.Contains(st.Reason, "rate limit") || st.RetryAt.Before(clock()) || e.depth() != 1 {
 		t.Errorf("status %+v depth %d", st, e.depth())
@@ -422,6 +430,8 @@ func TestPauseResume(t *testing.T) {
 	if _, err := e.sim.Sim.WaitDeliveries(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
+	// Kept on the real clock: nothing marks "the paused worker did not
+	// take the event"; this gives it the time it would need to.
 	time.Sleep(50 * time.Millisecond)
 	if st := e.worker.Status(); st.State != StatePaused || st.Reason != "disconnected — reconnect" || e.depth() != 1 {
 		t.Fatalf("status %+v depth %d, want paused with the event kept", st, e.depth())
@@ -435,7 +445,7 @@ func TestPauseResume(t *testing.T) {
 // TestWorkerRunTwice: a second Run fails while one is running.
 func TestWorkerRunTwice(t *testing.T) {
 	e := newEnv(t, envOptions{noSubscribe: true})
-	eventually(t, waitLong, "worker running", func() bool { return e.worker.Status().State != StateStopped })
+	clocktest.WaitUntil(t, "worker running", waitLong, func() bool { return e.worker.Status().State != StateStopped })
 	if err := e.worker.Run(context.Background()); !errors.Is(err, ErrWorkerRunning) {
 		t.Errorf("second Run = %v, want ErrWorkerRunning", err)
 	}
