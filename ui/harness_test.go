@@ -142,7 +142,7 @@ func visible(o fyne.CanvasObject) []fyne.CanvasObject {
 }
 
 // visibleRows are the cell texts of the list rows on screen, top first.
-func visibleRows(l *widget.List) [][]string {
+func visibleRows(l fyne.CanvasObject) [][]string {
 	var rows []*fyne.Container
 	for _, o := range visible(l) {
 		if c, ok := o.(*fyne.Container); ok {
@@ -158,7 +158,7 @@ func visibleRows(l *widget.List) [][]string {
 	out := make([][]string, len(rows))
 	for i, r := range rows {
 		for _, o := range r.Objects {
-			out[i] = append(out[i], o.(*widget.Label).Text)
+			out[i] = append(out[i], cellLabel(o).Text)
 		}
 	}
 	return out

@@ -5,13 +5,13 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
 // statusBar is the window's bottom line: import progress, last sync,
-// webhook state, rate-limit meter and the sync action.
+// webhook state, Strava's read budget in words and the sync action. Its
+// labels truncate instead of growing the window.
 type statusBar struct {
 	progress    *widget.ProgressBar
 	progressInf *widget.ProgressBarInfinite
@@ -19,7 +19,7 @@ type statusBar struct {
 	account     *widget.Label
 	lastSync    *widget.Label
 	webhooks    *widget.Label
-	rate        *widget.ProgressBar
+	rate        *widget.Label
 	syncNow     *widget.Button
 	progressRow *fyne.Container
 	content     fyne.CanvasObject
@@ -33,28 +33,36 @@ func newStatusBar(syncNow func()) *statusBar {
 		account:     widget.NewLabel(""),
 		lastSync:    widget.NewLabel(""),
 		webhooks:    widget.NewLabel(""),
-		rate:        widget.NewProgressBar(),
+		rate:        widget.NewLabel(""),
 		syncNow:     widget.NewButtonWithIcon(labelSyncNow, theme.ViewRefreshIcon(), syncNow),
 	}
 	b.progressInf.Stop()
 	b.progressInf.Hide()
 	b.progress.Hide()
-	b.rate.Hide()
+	for _, l := range []*widget.Label{b.account, b.lastSync, b.webhooks, b.rate} {
+		l.Truncation = fyne.TextTruncateEllipsis
+	}
+	b.rate.Alignment = fyne.TextAlignTrailing
 	b.progressRow = container.NewBorder(nil, nil, b.phase, nil, container.NewStack(b.progress, b.progressInf))
 	b.progressRow.Hide()
-	rate := container.NewGridWrap(fyne.NewSize(320, b.rate.MinSize().Height), b.rate)
-	b.content = container.NewVBox(widget.NewSeparator(), b.progressRow, container.NewHBox(
-		b.account, b.lastSync, b.webhooks, layout.NewSpacer(), rate, b.syncNow))
+	left := container.NewGridWithColumns(3, b.account, b.lastSync, b.webhooks)
+	b.content = container.NewVBox(widget.NewSeparator(), b.progressRow,
+		container.NewBorder(nil, nil, nil, b.syncNow, container.NewGridWithColumns(2, left, b.rate)))
 	return b
 }
 
 // update shows st.
 func (b *statusBar) update(st Status, syncStarting bool, now time.Time) {
 	b.showProgress(st)
+	connected := st.Connected && st.NeedsReconnect == ""
 	b.account.SetText(connectionText(st))
 	b.lastSync.SetText(lastSyncText(st, now))
-	b.webhooks.SetText(webhookDetail(st.Webhooks))
-	b.showRate(st.RateLimit)
+	b.webhooks.SetText("")
+	b.rate.SetText("")
+	if connected { // otherwise neither says anything true
+		b.webhooks.SetText(webhookDetail(st.Webhooks))
+		b.rate.SetText(budgetText(st.RateLimit, now))
+	}
 	b.syncNow.SetText(syncLabel(st, syncStarting))
 	if canSync(st, syncStarting) {
 		b.syncNow.Enable()
@@ -79,16 +87,4 @@ func (b *statusBar) showProgress(st Status) {
 		b.progress.SetValue(float64(min(p.Done, p.Total)))
 	}
 	b.phase.SetText(joinNonEmpty(" ", p.Phase.String(), progressText(p)))
-}
-
-func (b *statusBar) showRate(r RateLimit) {
-	if r.Limit <= 0 {
-		b.rate.Hide()
-		return
-	}
-	text := joinNonEmpty(" · ", rateText(r), dailyRateText(r))
-	b.rate.TextFormatter = func() string { return text }
-	b.rate.Max = float64(r.Limit)
-	b.rate.SetValue(float64(min(r.Used, r.Limit)))
-	b.rate.Show()
 }

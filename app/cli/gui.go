@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/desktop"
@@ -74,13 +73,16 @@ func runGUI(ctx context.Context, e *env, args []string) error {
 // showDesktop runs the window and tray on the main goroutine and the app's
 // long-running parts beside it, until Quit or ctx ends.
 func showDesktop(ctx context.Context, e *env, a *app.App, opts desktop.Options) error {
+	if err := desktop.CheckDisplay(e.lookup); err != nil {
+		return err // before Fyne: GLFW panics without a display
+	}
 	if _, ok := e.lookup("GOMEMLIMIT"); !ok {
 		// A tray app lives for days: keep the Go heap near its live size
 		// (~40 MB, mostly Fyne's parsed fonts) instead of letting garbage
 		// double it between collections.
 		debug.SetMemoryLimit(desktopMemoryLimit)
 	}
-	fa := fyneapp.NewWithID(app.ID)
+	fa := desktop.NewFyneApp()
 	be := desktop.New(a, opts)
 	if opts.StartDemo != nil {
 		// Restarting as the demo quits this window first.
@@ -94,7 +96,7 @@ func showDesktop(ctx context.Context, e *env, a *app.App, opts desktop.Options) 
 		}
 		be = desktop.New(a, opts)
 	}
-	uiOpts := ui.Options{Icon: assets.Icon, Logger: e.log}
+	uiOpts := desktop.UIOptions(a, ui.Options{Icon: assets.Icon, Logger: e.log})
 	if probe, ok := e.lookup(EnvStartupProbe); ok && probe != "" {
 		// The cold-start benchmark waits for this line (and may ask to quit).
 		uiOpts.OnFirstRows = func() {

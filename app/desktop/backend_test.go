@@ -39,7 +39,7 @@ func TestConnectSyncBrowseExport(t *testing.T) {
 	events := make(chan ui.Event, 256)
 	cancel := be.Subscribe(func(e ui.Event) { events <- e })
 	defer cancel()
-	res, err := be.Connect(context.Background())
+	res, err := be.Connect(context.Background(), nil)
 	if err != nil || res.AthleteID != srv.Sim.AthleteID() {
 		t.Fatalf("connect: %+v %v", res, err)
 	}
@@ -145,7 +145,7 @@ func TestConnectFailuresAreClassified(t *testing.T) {
 			if tt.sim != nil {
 				tt.sim(srv.Sim)
 			}
-			_, err := be.Connect(context.Background())
+			_, err := be.Connect(context.Background(), nil)
 			var ce *ui.ConnectError
 			if !errors.As(err, &ce) || ce.Reason != tt.reason {
 				t.Fatalf("err = %#v, want reason %d", err, tt.reason)

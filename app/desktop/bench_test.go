@@ -18,7 +18,7 @@ func BenchmarkKeystroke20000(b *testing.B) {
 	be, _, srv := newBackend(b, 20000, func(env map[string]string) { env[config.EnvLookBack] = "7d" })
 	srv.Sim.SetRateLimits(stravasim.Limits{Overall15: 600, OverallDaily: 30000, Read15: 300, ReadDaily: 15000})
 	ctx := context.Background()
-	if _, err := be.Connect(ctx); err != nil {
+	if _, err := be.Connect(ctx, nil); err != nil {
 		b.Fatal(err)
 	}
 	if err := be.SyncNow(ctx); err != nil {
