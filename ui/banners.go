@@ -21,9 +21,9 @@ const (
 
 // Banner action labels.
 const (
-	labelReconnect = "Reconnect"
-	labelSetNgrok  = "Set NGROK_AUTHTOKEN"
-	labelConnectTo = "Connect"
+	labelReconnect  = "Reconnect"
+	labelSetNgrok   = "Set NGROK_AUTHTOKEN"
+	labelConnectTo  = "Connect"
 	msgNotConnected = "Not connected to Strava. Your activities stay on this computer; connect to keep them in sync."
 )
 

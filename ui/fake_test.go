@@ -32,8 +32,8 @@ type fakeBackend struct {
 	connect     func(ctx context.Context) (ConnectResult, error)
 	syncNow     func() error
 	// exportStep runs before each activity of ExportList; it may block,
-	// or return a time to report as a rate-limit wait.
-	exportStep func(ctx context.Context, i int) (time.Time, error)
+	// and report a rate-limit wait with wait.
+	exportStep func(ctx context.Context, i int, wait func(time.Time)) error
 	noBrowser  bool // Connect reports that no browser could be opened
 
 	// Recorded calls.
@@ -247,12 +247,10 @@ func (f *fakeBackend) ExportList(ctx context.Context, flt Filter, format ExportF
 	progress(ExportProgress{Total: page.Total})
 	for i, a := range page.Items {
 		if step != nil {
-			wait, err := step(ctx, i)
-			if err != nil {
+			if err := step(ctx, i, func(until time.Time) {
+				progress(ExportProgress{Done: i, Total: page.Total, WaitingUntil: until})
+			}); err != nil {
 				return err
-			}
-			if !wait.IsZero() {
-				progress(ExportProgress{Done: i, Total: page.Total, WaitingUntil: wait})
 			}
 		}
 		if _, err := fmt.Fprintf(w, "%d,%s%s\n", a.ID, a.Name, format.Ext()); err != nil {

@@ -48,7 +48,7 @@ type listExporter struct {
 	show     *widget.Button
 	close    *widget.Button
 	dialog   dialog.Dialog
-	saved    string // the path of the last saved file
+	saved    string             // the path of the last saved file
 	choice   *widget.RadioGroup // the format question, while asked
 }
 

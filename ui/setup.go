@@ -78,21 +78,21 @@ type setupScreen struct {
 	w           worker
 	onConnected func()
 
-	entries    map[Field]*setupEntry
-	errLabels  map[Field]*widget.Label
-	touched    map[Field]bool // left by the user once: its problems show
-	optional   *widget.Accordion
-	url        *urlBox
-	connect    *widget.Button
-	saveOnly   *widget.Button
-	demo       *widget.Button
-	cancel     *widget.Button
-	back       *widget.Button
-	spinner    *widget.Activity
-	state      *widget.Label
-	run        latest
-	demoHint   *widget.Label
-	content    fyne.CanvasObject
+	entries   map[Field]*setupEntry
+	errLabels map[Field]*widget.Label
+	touched   map[Field]bool // left by the user once: its problems show
+	optional  *widget.Accordion
+	url       *urlBox
+	connect   *widget.Button
+	saveOnly  *widget.Button
+	demo      *widget.Button
+	cancel    *widget.Button
+	back      *widget.Button
+	spinner   *widget.Activity
+	state     *widget.Label
+	run       latest
+	demoHint  *widget.Label
+	content   fyne.CanvasObject
 }
 
 func newSetupScreen(acct Account, w worker, open func(string) error, onConnected, onBack func()) *setupScreen {

@@ -47,9 +47,10 @@ type About struct {
 	License string // e.g. "MIT"
 }
 
-// MinWindowSize is the smallest window size at which everything is
-// reachable and no text overlaps (TestMinimumSize).
-var minWindowSize = fyne.NewSize(960, 600)
+// minWindowSize is the smallest window size at which everything is
+// reachable and no text overlaps (TestMinimumSize): the content's minimum
+// size stays within it in every state, so the window never grows by itself.
+func minWindowSize() fyne.Size { return fyne.NewSize(960, 600) }
 
 // UI is the window and the tray menu of one running app.
 type UI struct {
@@ -62,22 +63,22 @@ type UI struct {
 	cancel      context.CancelFunc
 	closed      atomic.Bool
 
-	win      fyne.Window
-	tray     *trayMenu
-	hasTray  bool
-	setup    *setupScreen
-	list     *activitiesScreen
-	detail   *detailPanel
-	settings *settingsScreen
-	status   *statusBar
-	banners  *bannerArea
-	tabs     *container.AppTabs
-	main     fyne.CanvasObject
-	keychain fyne.CanvasObject // the no-keychain screen
+	win            fyne.Window
+	tray           *trayMenu
+	hasTray        bool
+	setup          *setupScreen
+	list           *activitiesScreen
+	detail         *detailPanel
+	settings       *settingsScreen
+	status         *statusBar
+	banners        *bannerArea
+	tabs           *container.AppTabs
+	main           fyne.CanvasObject
+	keychain       fyne.CanvasObject // the no-keychain screen
 	keychainDetail *widget.Label
-	connect  *connectDialog
-	exporter *listExporter
-	tooltip  string
+	connect        *connectDialog
+	exporter       *listExporter
+	tooltip        string
 
 	st           Status
 	prefs        Settings
@@ -126,7 +127,7 @@ func newUI(a fyne.App, be Backend, opts Options, do func(func())) *UI {
 
 	u.unsubscribe = be.Subscribe(func(e Event) { u.w.do(func() { u.handle(e) }) })
 	u.applyStatus(be.Status())
-	if !u.onSetup {
+	if !u.onSetup && u.win.Content() != u.keychain {
 		u.showMain()
 	}
 	u.list.start()
@@ -150,7 +151,8 @@ func (u *UI) build() {
 	u.settings.addAbout(u.opts.About)
 	u.keychain, u.keychainDetail = newKeychainScreen(u.quit)
 
-	split := container.NewHSplit(u.list.content, u.detail.content)
+	// The detail pane scrolls rather than set the window's minimum size.
+	split := container.NewHSplit(u.list.content, container.NewScroll(u.detail.content))
 	split.Offset = 0.55
 	u.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Activities", theme.ListIcon(), split),

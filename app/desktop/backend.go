@@ -129,7 +129,7 @@ func (b *Backend) refreshStatus() {
 	u := ui.Status{
 		Connected: st.Connected, Demo: b.demo, Athlete: st.AthleteName, AthleteID: st.AthleteID,
 		LastSync: st.LastSync, Syncing: st.Syncing, Progress: progress(st.Progress),
-		SyncError: st.LastSyncError,
+		SyncError:  st.LastSyncError,
 		Webhooks:   webhooks(st.Webhooks),
 		RateLimit:  rateLimit(st.RateLimits, time.Now()),
 		Activities: st.Activities,
