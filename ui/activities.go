@@ -286,13 +286,13 @@ func (s *activitiesScreen) render() {
 	s.state.show(s.rows.state, s.rows.len(), s.rows.err, s.rows.filter.isZero())
 	switch {
 	case s.inputErr != nil:
-		s.count.SetText(s.inputErr.Error())
+		setLabel(s.count, s.inputErr.Error())
 	case s.rows.state == stateReady:
-		s.count.SetText(plural(s.rows.len(), "activity"))
+		setLabel(s.count, plural(s.rows.len(), "activity"))
 	case s.rows.state == stateLoading:
-		s.count.SetText("Loading…")
+		setLabel(s.count, "Loading…")
 	default:
-		s.count.SetText("")
+		setLabel(s.count, "")
 	}
 	if s.rows.state == stateReady && !s.rows.busy() {
 		s.keepSelection()

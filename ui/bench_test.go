@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 )
@@ -52,4 +53,64 @@ func BenchmarkFirstRows(b *testing.B) {
 		}
 		u.Close()
 	}
+}
+
+// BenchmarkSortChange is a click on a column header with 20,000
+// activities, cycling through every column and direction, until the new
+// first rows are drawn (the in-memory fake orders all 20,000 each time, as
+// app/desktop does; BenchmarkSortChange20000 there measures a real store).
+func BenchmarkSortChange(b *testing.B) {
+	h := newHarness(b, newFakeBackend(benchActivities))
+	l := h.ui.list
+	i := 0
+	for b.Loop() {
+		test.Tap(l.header[i%int(numSortKeys)])
+		h.waitListReady()
+		i++
+	}
+	b.StopTimer()
+	if rows := visibleRows(l.list); len(rows) == 0 {
+		b.Fatal("no rows after sorting")
+	}
+}
+
+// BenchmarkFilterChange is a change of the sport filter with 20,000
+// activities sorted by distance, until the rows are drawn.
+func BenchmarkFilterChange(b *testing.B) {
+	h := newHarness(b, newFakeBackend(benchActivities))
+	l := h.ui.list
+	test.Tap(l.header[SortDistance])
+	h.waitListReady()
+	options := l.sport.Options
+	i := 0
+	for b.Loop() {
+		l.sport.SetSelected(options[i%len(options)])
+		h.waitListReady()
+		i++
+	}
+}
+
+// BenchmarkImportLongestFrame imports 20,000 activities in Strava's pages
+// of 200 while the list shows them (each page an EventActivitiesChanged
+// and a progress status) and reports the longest piece of work on the UI
+// goroutine: the longest the window could stall. Target: < 50 ms.
+func BenchmarkImportLongestFrame(b *testing.B) {
+	all := makeActivities(benchActivities)
+	var longest time.Duration
+	for b.Loop() {
+		be := newFakeBackend(0)
+		h := newHarness(b, be)
+		h.pump.longest = 0
+		for done := 200; done <= benchActivities; done += 200 {
+			be.setActivities(all[:done])
+			be.setStatus(func(s *Status) { s.Syncing, s.Progress = true, Progress{Phase: PhaseImport, Done: done} })
+			be.emit(Event{Kind: EventActivitiesChanged})
+			h.pump.drain()
+		}
+		want := plural(benchActivities, "activity")
+		h.until(want, func() bool { return h.ui.list.count.Text == want })
+		longest = max(longest, h.pump.longest)
+		h.ui.Close()
+	}
+	b.ReportMetric(float64(longest.Microseconds())/1000, "ms/longest-frame")
 }

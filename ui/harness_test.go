@@ -19,6 +19,9 @@ type pump struct {
 	queue  []func()
 	signal chan struct{}
 	calls  atomic.Int64 // work queued so far
+	// longest is the longest piece of work run on the "UI goroutine":
+	// the longest frame the user would see stall.
+	longest time.Duration
 }
 
 func newPump() *pump { return &pump{signal: make(chan struct{}, 1)} }
@@ -45,7 +48,10 @@ func (p *pump) drain() {
 			return
 		}
 		for _, fn := range queue {
+			start := time.Now()
 			fn()
+			p.longest = max(p.longest, time.Since(start))
+
 		}
 	}
 }

@@ -55,15 +55,17 @@ func newStatusBar(syncNow func()) *statusBar {
 func (b *statusBar) update(st Status, syncStarting bool, now time.Time) {
 	b.showProgress(st)
 	connected := st.Connected && st.NeedsReconnect == ""
-	b.account.SetText(connectionText(st))
-	b.lastSync.SetText(lastSyncText(st, now))
-	b.webhooks.SetText("")
-	b.rate.SetText("")
+	setLabel(b.account, connectionText(st))
+	setLabel(b.lastSync, lastSyncText(st, now))
+	webhooks, rate := "", ""
 	if connected { // otherwise neither says anything true
-		b.webhooks.SetText(webhookDetail(st.Webhooks))
-		b.rate.SetText(budgetText(st.RateLimit, now))
+		webhooks, rate = webhookDetail(st.Webhooks), budgetText(st.RateLimit, now)
 	}
-	b.syncNow.SetText(syncLabel(st, syncStarting))
+	setLabel(b.webhooks, webhooks)
+	setLabel(b.rate, rate)
+	if label := syncLabel(st, syncStarting); b.syncNow.Text != label {
+		b.syncNow.SetText(label)
+	}
 	if canSync(st, syncStarting) {
 		b.syncNow.Enable()
 	} else {
@@ -86,5 +88,13 @@ func (b *statusBar) showProgress(st Status) {
 		b.progress.Max = float64(p.Total)
 		b.progress.SetValue(float64(min(p.Done, p.Total)))
 	}
-	b.phase.SetText(joinNonEmpty(" ", p.Phase.String(), progressText(p)))
+	setLabel(b.phase, joinNonEmpty(" ", p.Phase.String(), progressText(p)))
+}
+
+// setLabel changes l's text only when it differs: a truncated label
+// shapes its text again on every change.
+func setLabel(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+	}
 }

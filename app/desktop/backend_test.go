@@ -118,8 +118,8 @@ func TestConnectSyncBrowseExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := be.Status()
-	if st.Connected || st.NeedsReconnect == "" {
-		t.Errorf("after logout without wipe the data stays and the window offers Reconnect: %+v", st)
+	if st.Connected || st.NeedsReconnect != "" || !st.Configured || st.Activities != 250 || st.SyncError != "" {
+		t.Errorf("after logout without wipe the data stays and the window is calmly not connected: %+v", st)
 	}
 	if n, _ := a.CountActivities(store.Query{}); n != 250 {
 		t.Errorf("local data after logout: %d", n)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/owtray/owtray/app/config"
+	"github.com/owtray/owtray/app/desktop"
 	"github.com/owtray/owtray/sync/stravasim"
 	"github.com/owtray/owtray/ui"
 )
@@ -34,4 +35,62 @@ func BenchmarkKeystroke20000(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(queries))/1000, "ms/keystroke")
+}
+
+// BenchmarkSortChange20000 is a click on a column header with 20,000
+// activities: the first page in the new order (the compact rows read and
+// ordered in memory), then the next page scrolled to (from the cached
+// order), for every column and direction in turn.
+func BenchmarkSortChange20000(b *testing.B) {
+	be := syncedBackend(b, 20000)
+	ctx := context.Background()
+	var sorts []ui.Filter
+	for k := ui.SortDate; k <= ui.SortElevation; k++ {
+		sorts = append(sorts, ui.Filter{Sort: k}, ui.Filter{Sort: k, Ascending: true})
+	}
+	i := 0
+	for b.Loop() {
+		f := sorts[i%len(sorts)]
+		i++
+		f.Limit = 200
+		if _, err := be.Activities(ctx, f); err != nil {
+			b.Fatal(err)
+		}
+		f.Offset = 200
+		if _, err := be.Activities(ctx, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/sort-change")
+}
+
+// BenchmarkFilterChangeSorted20000 is a sport filter change while the list
+// is sorted by distance (the sorted order is built anew for the filter).
+func BenchmarkFilterChangeSorted20000(b *testing.B) {
+	be := syncedBackend(b, 20000)
+	ctx := context.Background()
+	sports := []string{"Run", "Ride", "", "Swim", "Hike"}
+	i := 0
+	for b.Loop() {
+		f := ui.Filter{Sport: sports[i%len(sports)], Sort: ui.SortDistance, Limit: 200}
+		i++
+		if _, err := be.Activities(ctx, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/filter-change")
+}
+
+func syncedBackend(b *testing.B, n int) *desktop.Backend {
+	b.Helper()
+	be, _, srv := newBackend(b, n, func(env map[string]string) { env[config.EnvLookBack] = "7d" })
+	srv.Sim.SetRateLimits(stravasim.Limits{Overall15: 600, OverallDaily: 30000, Read15: 300, ReadDaily: 15000})
+	ctx := context.Background()
+	if _, err := be.Connect(ctx, nil); err != nil {
+		b.Fatal(err)
+	}
+	if err := be.SyncNow(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return be
 }
