@@ -65,7 +65,7 @@ func TestStatusLine(t *testing.T) {
 func TestRateLimitInWords(t *testing.T) {
 	now := time.Now()
 	at := now.Add(12 * time.Minute)
-	clock := at.Format("15:04")
+	clock := formatWhen(at, time.Now())
 	tests := []struct {
 		name      string
 		r         RateLimit

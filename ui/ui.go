@@ -212,7 +212,6 @@ func (u *UI) closeWindow() {
 }
 
 func (u *UI) handle(e Event) {
-
 	switch e.Kind {
 	case EventStatus:
 		u.applyStatus(u.be.Status())

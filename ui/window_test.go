@@ -260,7 +260,7 @@ func TestListExportProgressAndCancel(t *testing.T) {
 	w, path := testWriter(t)
 	x.export(f, ExportCSV, w)
 	h.until("the rate-limit wait", func() bool {
-		return strings.HasPrefix(x.message.Text, "Exported 10 of 16") && strings.Contains(x.message.Text, "resumes at "+resume.Format("15:04"))
+		return strings.HasPrefix(x.message.Text, "Exported 10 of 16") && strings.Contains(x.message.Text, "resumes at "+formatWhen(resume, time.Now()))
 	})
 	if !x.cancel.Visible() || x.progress.Value <= 0 || x.progress.Value >= 1 {
 		t.Errorf("while exporting: Cancel visible %v, progress %v", x.cancel.Visible(), x.progress.Value)
@@ -453,7 +453,7 @@ func TestSyncNowWaitsForTheBudget(t *testing.T) {
 	be.setStatus(func(s *Status) { s.RateLimit = RateLimit{Used: 100, Limit: 100, Remaining: 0, ResetsAt: at} })
 	h.until("the spent budget", func() bool { return h.ui.st.RateLimit.Remaining == 0 })
 	sb := h.ui.status
-	clock := at.Format("15:04")
+	clock := formatWhen(at, time.Now())
 	if !sb.syncNow.Disabled() || sb.syncNow.Text != "Sync resumes at "+clock {
 		t.Errorf("Sync now %q enabled %v", sb.syncNow.Text, !sb.syncNow.Disabled())
 	}
