@@ -13,7 +13,7 @@ import (
 // the numeric ones are aligned to the trailing edge; the name takes the
 // spare width.
 func listColumns() (columns, map[int]bool) {
-	return columns{widths: []float32{128, 120, 92, 80, 72, 80}, flex: 1}, map[int]bool{3: true, 4: true, 5: true}
+	return columns{widths: []float32{142, 110, 92, 80, 70, 80}, flex: 1}, map[int]bool{3: true, 4: true, 5: true}
 }
 
 // listHeader names the list's columns, in SortKey order.
@@ -67,7 +67,7 @@ func newActivitiesScreen(lib Library, w worker, units func() Units, onSelect fun
 	s.rows = newPager(w, lib.Activities, s.render)
 
 	s.search = newKeyEntry()
-	s.search.SetPlaceHolder("Search by name (Ctrl+F)")
+	s.search.SetPlaceHolder("Search (Ctrl+F)")
 	s.sport = widget.NewSelect([]string{allSports}, nil)
 	s.sport.SetSelected(allSports)
 	s.from, s.to = dateEntry("From YYYY-MM-DD"), dateEntry("To YYYY-MM-DD")
@@ -103,7 +103,7 @@ func newActivitiesScreen(lib Library, w worker, units func() Units, onSelect fun
 	header, buttons := newHeader(cols, numeric, listHeader(), func(i int) { s.sortBy(SortKey(i)) })
 	s.header = buttons
 	s.showSort()
-	dateSize := fyne.NewSize(150, s.from.MinSize().Height)
+	dateSize := fyne.NewSize(168, s.from.MinSize().Height)
 	filters := container.NewBorder(nil, nil, nil, container.NewHBox(s.sport,
 		container.NewGridWrap(dateSize, s.from), container.NewGridWrap(dateSize, s.to)), s.search)
 	top := container.NewVBox(filters, container.NewBorder(nil, nil, nil, s.export, s.count), header, widget.NewSeparator())

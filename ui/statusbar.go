@@ -39,15 +39,16 @@ func newStatusBar(syncNow func()) *statusBar {
 	b.progressInf.Stop()
 	b.progressInf.Hide()
 	b.progress.Hide()
-	for _, l := range []*widget.Label{b.account, b.lastSync, b.webhooks, b.rate} {
-		l.Truncation = fyne.TextTruncateEllipsis
-	}
+	// The account (any name) and the budget truncate; the last sync and
+	// the webhook state are short and shown whole.
+	b.account.Truncation = fyne.TextTruncateEllipsis
+	b.rate.Truncation = fyne.TextTruncateEllipsis
 	b.rate.Alignment = fyne.TextAlignTrailing
 	b.progressRow = container.NewBorder(nil, nil, b.phase, nil, container.NewStack(b.progress, b.progressInf))
 	b.progressRow.Hide()
-	left := container.NewGridWithColumns(3, b.account, b.lastSync, b.webhooks)
+	account := container.NewGridWrap(fyne.NewSize(170, b.account.MinSize().Height), b.account)
 	b.content = container.NewVBox(widget.NewSeparator(), b.progressRow,
-		container.NewBorder(nil, nil, nil, b.syncNow, container.NewGridWithColumns(2, left, b.rate)))
+		container.NewBorder(nil, nil, container.NewHBox(account, b.lastSync, b.webhooks), b.syncNow, b.rate))
 	return b
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/png"
@@ -63,6 +64,7 @@ func startDemo(t *testing.T, bin string, args ...string) *demoProcess {
 	d.env = append(os.Environ(), "OWTRAY_DATA_DIR="+d.dataDir, EnvKeychainService+"="+service, "LANG=en_US.UTF-8")
 	d.cmd = exec.Command(bin, append([]string{"demo", "--upload-every", "0"}, args...)...)
 	d.cmd.Env = d.env
+	d.cmd.Dir = t.TempDir() // not the checkout: no FyneApp.toml to read
 	d.cmd.Stderr = os.Stderr
 	out, err := d.cmd.StdoutPipe()
 	if err != nil {
@@ -232,6 +234,7 @@ func TestDemoWindowAndTray(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkTrayTitleAndTooltip(t, item)
 	menu := conn.Object(service, mv.Value().(dbus.ObjectPath))
 	labels := menuLabels(t, menu)
 	for _, want := range []string{"Open owtray", "Sync now", "Quit"} {
@@ -271,6 +274,56 @@ func TestDemoWindowAndTray(t *testing.T) {
 	logText, err := os.ReadFile(filepath.Join(d.dataDir, "demo", LogFile))
 	if err != nil || !strings.Contains(string(logText), "owtray is running") || strings.Contains(string(logText), simClientSecret) {
 		t.Errorf("log file: %v\n%.500s", err, logText)
+	}
+}
+
+// checkTrayTitleAndTooltip: the tray item is titled "owtray" (not the app
+// ID) and its tooltip tells the last sync and the webhook state.
+func checkTrayTitleAndTooltip(t *testing.T, item dbus.BusObject) {
+	t.Helper()
+	title, err := item.GetProperty("org.kde.StatusNotifierItem.Title")
+	if err != nil || title.Value() != "owtray" {
+		t.Errorf("tray title %v (%v), want owtray", title.Value(), err)
+	}
+	var tip struct {
+		Icon   string
+		Images []struct {
+			W, H int32
+			Data []byte
+		}
+		Title, Text string
+	}
+	waitUntil(t, "the tray tooltip", 10*time.Second, func() bool {
+		v, err := item.GetProperty("org.kde.StatusNotifierItem.ToolTip")
+		if err != nil || dbus.Store([]any{v.Value()}, &tip) != nil {
+			return false
+		}
+		return strings.Contains(tip.Title, "Last sync") && strings.Contains(tip.Title, "Webhooks")
+	})
+	if !strings.HasPrefix(tip.Title, "owtray · ") {
+		t.Errorf("tooltip %q", tip.Title)
+	}
+}
+
+// TestNoDisplayIsOneLine: without a display the window ends with one line
+// that names DISPLAY and `owtray serve`, exit 1, before Fyne (whose GLFW
+// panics without a display).
+func TestNoDisplayIsOneLine(t *testing.T) {
+	bin := binary(t)
+	for _, display := range []string{"", ":87"} {
+		cmd := exec.Command(bin)
+		cmd.Dir = t.TempDir()
+		cmd.Env = append(os.Environ(), "DISPLAY="+display, "OWTRAY_DATA_DIR="+t.TempDir())
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			t.Fatalf("DISPLAY=%q: %v, want exit 1\n%s", display, err, out)
+		}
+		text := strings.TrimSpace(string(out))
+		if strings.Count(text, "\n") != 0 || !strings.Contains(text, "DISPLAY") || !strings.Contains(text, "owtray serve") ||
+			strings.Contains(text, "panic") || strings.Contains(text, "goroutine") {
+			t.Errorf("DISPLAY=%q: output %q, want one line naming DISPLAY and owtray serve", display, text)
+		}
 	}
 }
 
