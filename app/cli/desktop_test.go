@@ -424,3 +424,52 @@ func mustFreePort(t *testing.T) int {
 	}
 	return p
 }
+
+// TestNoKeychainScreenQuits: without a keychain (and here without a D-Bus
+// session, so without a tray) the window explains how to get one and its
+// Quit ends the app cleanly: no Go panic in the tray code.
+func TestNoKeychainScreenQuits(t *testing.T) {
+	requireDesktop(t)
+	bin := binary(t)
+	cmd := exec.Command(bin)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent", "OWTRAY_DATA_DIR="+t.TempDir(),
+		"STRAVA_CLIENT_ID=12345", "LANG=en_US.UTF-8")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	waitUntil(t, "the window", 20*time.Second, func() bool {
+		o, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$").Output()
+		return len(strings.TrimSpace(string(o))) > 0
+	})
+	time.Sleep(2 * time.Second) // the keychain answer and the screen
+	shot := filepath.Join(t.TempDir(), "nokeychain.png")
+	if n := screenshot(t, shot); n < 20 {
+		t.Fatalf("the screen has %d colours: the window did not render", n)
+	}
+	// The Quit button below the explanation, at the top left of the window.
+	if o, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$", "windowmove", "0", "0").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool: %v %s", err, o)
+	}
+	if o, err := exec.Command("xdotool", "mousemove", "43", "240", "click", "1").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool: %v %s", err, o)
+	}
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() != 1 {
+			t.Errorf("exit %d, want 0 or 1 (owtray cannot run)", exit.ExitCode())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("Quit did not end the app\n%s", out.String())
+	}
+	if text := out.String(); strings.Contains(text, "panic") || strings.Contains(text, "goroutine ") ||
+		!strings.Contains(text, "no OS keychain available") {
+		t.Errorf("output:\n%s", text)
+	}
+}
