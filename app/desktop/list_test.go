@@ -197,3 +197,28 @@ func TestExportGPXWaitsForTheRateLimit(t *testing.T) {
 		t.Errorf("cancelled export: %v", err)
 	}
 }
+
+// TestReconnectAfterLogout: after a logout the backend is calmly not
+// connected, and Connect (the banner's, without the setup form) connects
+// again to the same (simulated) Strava.
+func TestReconnectAfterLogout(t *testing.T) {
+	be, srv := connectedBackend(t, 20)
+	ctx := context.Background()
+	if err := be.Logout(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if st := be.Status(); st.Connected || st.NeedsReconnect != "" || !st.Configured || st.Activities != 20 {
+		t.Fatalf("after logout %+v", st)
+	}
+	var urls []string
+	res, err := be.Connect(ctx, func(url string, browserErr error) { urls = append(urls, url) })
+	if err != nil || res.AthleteID != srv.Sim.AthleteID() {
+		t.Fatalf("reconnect: %+v %v", res, err)
+	}
+	if len(urls) == 0 || !strings.Contains(urls[0], "/oauth/authorize") {
+		t.Errorf("authorize URL reported: %q", urls)
+	}
+	if st := be.Status(); !st.Connected || st.NeedsReconnect != "" {
+		t.Errorf("after reconnecting %+v", st)
+	}
+}
