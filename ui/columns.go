@@ -59,7 +59,12 @@ func newCells(c columns, right map[int]bool, style fyne.TextStyle) *fyne.Contain
 		} else {
 			objs[i] = l
 		}
-		l.Truncation = fyne.TextTruncateEllipsis
+		// Only the text columns can be too long for their width; numbers and
+		// dates always fit, and a label that truncates shapes its text again
+		// on every change, which is most of a list refresh's cost.
+		if i == c.flex || !right[i] {
+			l.Truncation = fyne.TextTruncateEllipsis
+		}
 		l.TextStyle = style
 		if right[i] {
 			l.Alignment = fyne.TextAlignTrailing

@@ -22,6 +22,7 @@ type pump struct {
 	// longest is the longest piece of work run on the "UI goroutine":
 	// the longest frame the user would see stall.
 	longest time.Duration
+	frames  *[]time.Duration // when set, every piece of work's duration
 }
 
 func newPump() *pump { return &pump{signal: make(chan struct{}, 1)} }
@@ -50,7 +51,11 @@ func (p *pump) drain() {
 		for _, fn := range queue {
 			start := time.Now()
 			fn()
-			p.longest = max(p.longest, time.Since(start))
+			d := time.Since(start)
+			p.longest = max(p.longest, d)
+			if p.frames != nil {
+				*p.frames = append(*p.frames, d)
+			}
 
 		}
 	}

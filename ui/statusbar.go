@@ -64,7 +64,13 @@ func (b *statusBar) update(st Status, syncStarting bool, now time.Time) {
 	}
 	setLabel(b.webhooks, webhooks)
 	setLabel(b.rate, rate)
-	if label := syncLabel(st, syncStarting); b.syncNow.Text != label {
+	label := syncLabel(st, syncStarting)
+	if st.Syncing {
+		// The progress row above counts; a button whose text changes with
+		// every page re-lays out the whole bar.
+		label = labelSyncing
+	}
+	if b.syncNow.Text != label {
 		b.syncNow.SetText(label)
 	}
 	if canSync(st, syncStarting) {
