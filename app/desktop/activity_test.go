@@ -141,6 +141,9 @@ func TestEverySetupFieldIsMapped(t *testing.T) {
 	seen := map[ui.Field]app.SetupField{}
 	for _, f := range app.SetupFields() {
 		got := field(f)
+		if got == "" {
+			t.Errorf("setup field %v has no form field", f)
+		}
 		if other, dup := seen[got]; dup {
 			t.Errorf("setup fields %v and %v both map to %q", other, f, got)
 		}

@@ -380,19 +380,15 @@ func fieldErrors(p map[app.SetupField]string) ui.FieldErrors {
 
 // field is the form's field of a Setup field.
 func field(f app.SetupField) ui.Field {
-	switch f {
-	case app.SetupClientID:
-		return ui.FieldClientID
-	case app.SetupClientSecret:
-		return ui.FieldClientSecret
-	case app.SetupVerifyToken:
-		return ui.FieldVerifyToken
-	case app.SetupNgrokAuthtoken:
-		return ui.FieldNgrokAuthtoken
-	case app.SetupCallbackURL:
-		return ui.FieldCallbackURL
+	fields := [...]ui.Field{
+		app.SetupClientID: ui.FieldClientID, app.SetupClientSecret: ui.FieldClientSecret,
+		app.SetupVerifyToken: ui.FieldVerifyToken, app.SetupNgrokAuthtoken: ui.FieldNgrokAuthtoken,
+		app.SetupCallbackURL: ui.FieldCallbackURL,
 	}
-	return ui.FieldClientID // unreachable: TestEverySetupFieldIsMapped
+	if f < 0 || int(f) >= len(fields) {
+		return ui.FieldClientID // unreachable: TestEverySetupFieldIsMapped
+	}
+	return fields[f]
 }
 
 func setup(f ui.SetupForm) app.Setup {
