@@ -18,7 +18,7 @@ import (
 	"github.com/owtray/owtray/ui"
 )
 
-// ErrNoDisplay: the window has no display to open on.
+// ErrNoDisplay means the window has no display to open on.
 var ErrNoDisplay = errors.New("no display")
 
 // CheckDisplay reports, before Fyne initialises GLFW (which panics
