@@ -16,11 +16,12 @@ import (
 	"github.com/owtray/owtray/ui"
 )
 
-// connectedBackend is a backend with n activities synced from the simulator.
-func connectedBackend(t testing.TB, n int) (*desktop.Backend, *stravasim.Server) {
+// connectedBackend is a backend with n activities synced from the
+// simulator; mod (may be nil) changes the environment first.
+func connectedBackend(t testing.TB, n int, mod func(map[string]string)) (*desktop.Backend, *stravasim.Server) {
 	t.Helper()
-	be, _, srv := newBackend(t, n, nil)
-	srv.Sim.SetRateLimits(stravasim.Limits{Overall15: 600, OverallDaily: 30000, Read15: 300, ReadDaily: 15000})
+	be, _, srv := newBackend(t, n, mod)
+	srv.Sim.SetRateLimits(generousLimits())
 	ctx := context.Background()
 	if _, err := be.Connect(ctx, nil); err != nil {
 		t.Fatal(err)
@@ -29,6 +30,11 @@ func connectedBackend(t testing.TB, n int) (*desktop.Backend, *stravasim.Server)
 		t.Fatal(err)
 	}
 	return be, srv
+}
+
+// generousLimits let a 20,000-activity import finish in one sync.
+func generousLimits() stravasim.Limits {
+	return stravasim.Limits{Overall15: 600, OverallDaily: 30000, Read15: 300, ReadDaily: 15000}
 }
 
 // allPages reads every match of f in pages of 37.
@@ -52,7 +58,7 @@ func allPages(t *testing.T, be *desktop.Backend, f ui.Filter) []ui.Activity {
 }
 
 func TestActivitiesInEverySortOrder(t *testing.T) {
-	be, _ := connectedBackend(t, 250)
+	be, _ := connectedBackend(t, 250, nil)
 	for k := ui.SortDate; k <= ui.SortElevation; k++ {
 		for _, asc := range []bool{false, true} {
 			for _, search := range []string{"", "run"} {
@@ -88,7 +94,7 @@ func TestActivitiesInEverySortOrder(t *testing.T) {
 
 func TestListGrowsPageByPageDuringImport(t *testing.T) {
 	be, _, srv := newBackend(t, 1000, nil)
-	srv.Sim.SetRateLimits(stravasim.Limits{Overall15: 600, OverallDaily: 30000, Read15: 300, ReadDaily: 15000})
+	srv.Sim.SetRateLimits(generousLimits())
 	ctx := context.Background()
 	if _, err := be.Connect(ctx, nil); err != nil {
 		t.Fatal(err)
@@ -129,7 +135,7 @@ func TestListGrowsPageByPageDuringImport(t *testing.T) {
 }
 
 func TestExportListFormats(t *testing.T) {
-	be, _ := connectedBackend(t, 60)
+	be, _ := connectedBackend(t, 60, nil)
 	ctx := context.Background()
 	f := ui.Filter{Search: "ride"}
 	want := len(allPages(t, be, f))
@@ -165,7 +171,7 @@ func TestExportListFormats(t *testing.T) {
 }
 
 func TestExportGPXWaitsForTheRateLimit(t *testing.T) {
-	be, srv := connectedBackend(t, 40)
+	be, srv := connectedBackend(t, 40, nil)
 	_, u := srv.Sim.RateLimitStatus()
 	srv.Sim.SetRateLimits(stravasim.Limits{Overall15: 600, OverallDaily: 30000, Read15: u.Read15 + 2, ReadDaily: 15000})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -202,7 +208,7 @@ func TestExportGPXWaitsForTheRateLimit(t *testing.T) {
 // connected, and Connect (the banner's, without the setup form) connects
 // again to the same (simulated) Strava.
 func TestReconnectAfterLogout(t *testing.T) {
-	be, srv := connectedBackend(t, 20)
+	be, srv := connectedBackend(t, 20, nil)
 	ctx := context.Background()
 	if err := be.Logout(ctx, false); err != nil {
 		t.Fatal(err)
