@@ -334,6 +334,9 @@ func (b *Backend) Export(ctx context.Context, id int64, format ui.ExportFormat, 
 	if format == ui.ExportJSON {
 		return export.JSON(w, []store.Activity{act})
 	}
+	if !hasRoute(act) {
+		return errNoGPS // without spending a request on its streams
+	}
 	tracks, err := b.app.GPXTracks(ctx, []store.Activity{act})
 	if err != nil {
 		return err

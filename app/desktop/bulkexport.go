@@ -57,7 +57,7 @@ func (b *Backend) exportGPX(ctx context.Context, acts []store.Activity, w io.Wri
 		progress(ui.ExportProgress{Done: i + 1, Total: len(acts)})
 	}
 	if len(tracks) == 0 {
-		return errors.New("none of these activities has a GPS route: GPX needs one")
+		return errNoGPS
 	}
 	_, err := export.GPX(w, tracks)
 	return err
@@ -85,6 +85,9 @@ func (b *Backend) streamsWaiting(ctx context.Context, id int64, waiting func(unt
 		}
 	}
 }
+
+// errNoGPS: GPX needs a GPS route.
+var errNoGPS = errors.New("no GPS route: this activity was recorded without GPS, and GPX needs one")
 
 // hasRoute reports whether the stored summary has a GPS route.
 func hasRoute(a store.Activity) bool {

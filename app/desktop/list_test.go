@@ -228,3 +228,31 @@ func TestReconnectAfterLogout(t *testing.T) {
 		t.Errorf("after reconnecting %+v", st)
 	}
 }
+
+// TestExportGPXWithoutRoute: an activity without GPS gets a clear answer
+// and costs no request.
+func TestExportGPXWithoutRoute(t *testing.T) {
+	be, srv := connectedBackend(t, 60, nil)
+	ctx := context.Background()
+	var id int64
+	for _, a := range allPages(t, be, ui.Filter{}) {
+		if whole, err := be.Activity(ctx, a.ID); err == nil && len(whole.Route) == 0 && whole.RouteProblem == "" {
+			id = a.ID
+			break
+		}
+	}
+	if id == 0 {
+		t.Skip("the simulated history has no activity without GPS")
+	}
+	before := srv.Sim.RequestCounts()
+	err := be.Export(ctx, id, ui.ExportGPX, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "GPS") {
+		t.Fatalf("export GPX of %d: %v", id, err)
+	}
+	after := srv.Sim.RequestCounts()
+	for route, n := range after {
+		if n != before[route] {
+			t.Errorf("%s: %d requests for a GPX without a route", route, n-before[route])
+		}
+	}
+}
