@@ -204,6 +204,7 @@ func TestDemoWindowAndTray(t *testing.T) {
 	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
 		saveDocScreenshots(t, dir, shot)
 	}
+	checkMinimumWindow(t)
 
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
@@ -275,6 +276,55 @@ func TestDemoWindowAndTray(t *testing.T) {
 	if err != nil || !strings.Contains(string(logText), "owtray is running") || strings.Contains(string(logText), simClientSecret) {
 		t.Errorf("log file: %v\n%.500s", err, logText)
 	}
+}
+
+// windowGeometry is the owtray window's size, e.g. "1180x760".
+func windowGeometry(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$", "getwindowgeometry").CombinedOutput()
+	if err != nil {
+		t.Fatalf("xdotool: %v %s", err, out)
+	}
+	m := regexp.MustCompile(`Geometry: (\d+x\d+)`).FindStringSubmatch(string(out))
+	if m == nil {
+		t.Fatalf("no geometry in %q", out)
+	}
+	return m[1]
+}
+
+// checkMinimumWindow: the window accepts 960×600 (its size hints allow it)
+// and keeps that size while it works (it never grows by itself).
+func checkMinimumWindow(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("sh", "-c", "xprop -id $(xdotool search --onlyvisible --name '^owtray$' | head -1) WM_NORMAL_HINTS").CombinedOutput()
+	if err != nil {
+		t.Fatalf("xprop: %v %s", err, out)
+	}
+	if m := regexp.MustCompile(`minimum size: (\d+) by (\d+)`).FindStringSubmatch(string(out)); m != nil {
+		if w, h := atoi(t, m[1]), atoi(t, m[2]); w > 960 || h > 600 {
+			t.Errorf("the window's minimum size is %dx%d, more than 960x600", w, h)
+		}
+	}
+	if o, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$", "windowsize", "960", "600").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool: %v %s", err, o)
+	}
+	waitUntil(t, "the window at 960x600", 5*time.Second, func() bool { return windowGeometry(t) == "960x600" })
+	time.Sleep(3 * time.Second) // status updates, list refreshes
+	if got := windowGeometry(t); got != "960x600" {
+		t.Errorf("the window grew to %s by itself", got)
+	}
+	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
+		screenshot(t, filepath.Join(os.TempDir(), "owtray-960x600.png")) // for a look, not for README
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	var n int
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // checkTrayTitleAndTooltip: the tray item is titled "owtray" (not the app
