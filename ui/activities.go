@@ -48,9 +48,10 @@ type activitiesScreen struct {
 	sort             SortKey
 	ascending        bool
 	list             *keyList
-	selectedID       int64 // 0: none
-	reselecting      bool  // the selection moves to the same activity's new row
-	refreshPending   bool  // data changed while a reload was under way
+	selectedID       int64     // 0: none
+	reselecting      bool      // the selection moves to the same activity's new row
+	refreshPending   bool      // data changed while a reload was under way
+	tips             *tipLayer // the whole names on hover, drawn over the window
 	state            *listState
 	rows             *pager
 	inputErr         error
@@ -65,6 +66,7 @@ func newActivitiesScreen(lib Library, w worker, units func() Units, onSelect fun
 	s := &activitiesScreen{lib: lib, w: w, units: units, onSelect: onSelect, sportRaw: map[string]string{},
 		onOpen: func(Activity) {}, onExport: func(Filter, string) {}}
 	s.rows = newPager(w, lib.Activities, s.render)
+	s.tips = newTipLayer()
 
 	s.search = newKeyEntry()
 	s.search.SetPlaceHolder("Search (Ctrl+F)")
@@ -77,7 +79,9 @@ func newActivitiesScreen(lib Library, w worker, units func() Units, onSelect fun
 	cols, numeric := listColumns()
 	s.list = newKeyList(s.rows.len,
 		func() fyne.CanvasObject {
-			return newListRow(newCells(cols, numeric, fyne.TextStyle{}), s.tapRow, s.openRow)
+			cells := newCells(cols, numeric, fyne.TextStyle{})
+			cells.Objects[cols.flex].(*hoverLabel).tips = s.tips
+			return newListRow(cells, s.tapRow, s.openRow)
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) { s.updateRow(id, o.(*listRow)) })
 	s.list.OnSelected = s.selected

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -86,11 +88,11 @@ func (r *listRow) Tapped(*fyne.PointEvent) { r.onTap(r.id) }
 // DoubleTapped opens the row's activity.
 func (r *listRow) DoubleTapped(*fyne.PointEvent) { r.onDouble(r.id) }
 
-// hoverLabel is a cell that shows its whole text in a small pop-up while
-// the pointer rests on it and the text does not fit.
+// hoverLabel is a cell that shows its whole text in a tip while the
+// pointer rests on it and the text does not fit.
 type hoverLabel struct {
 	widget.Label
-	tip *widget.PopUp
+	tips *tipLayer // nil: no tips
 }
 
 func newHoverLabel() *hoverLabel {
@@ -108,23 +110,69 @@ func (l *hoverLabel) truncated() bool {
 
 // MouseIn shows the whole text below the cell.
 func (l *hoverLabel) MouseIn(*desktop.MouseEvent) {
-	c := fyne.CurrentApp().Driver().CanvasForObject(l)
-	if c == nil || l.Text == "" || !l.truncated() {
+	if l.tips == nil || l.Text == "" || !l.truncated() {
 		return
 	}
-	l.MouseOut()
-	l.tip = widget.NewPopUp(widget.NewLabel(l.Text), c)
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(l)
-	l.tip.ShowAtPosition(pos.AddXY(0, l.Size().Height))
+	l.tips.show(l, l.Text)
 }
 
-// MouseMoved does nothing: the pop-up stays while the pointer is inside.
+// MouseMoved does nothing: the tip stays while the pointer is inside.
 func (l *hoverLabel) MouseMoved(*desktop.MouseEvent) {}
 
-// MouseOut hides the pop-up.
+// MouseOut hides the tip.
 func (l *hoverLabel) MouseOut() {
-	if l.tip != nil {
-		l.tip.Hide()
-		l.tip = nil
+	if l.tips != nil {
+		l.tips.hide(l)
+	}
+}
+
+// tipLayer draws tips above the window's content. It holds no widget, so
+// it never takes the pointer's events (a pop-up would: the cell under it
+// would lose the hover and the tip would flicker).
+type tipLayer struct {
+	owner   *hoverLabel
+	bg      *canvas.Rectangle
+	text    *canvas.Text
+	content *fyne.Container
+}
+
+func newTipLayer() *tipLayer {
+	t := &tipLayer{bg: canvas.NewRectangle(nil), text: canvas.NewText("", nil)}
+	t.bg.StrokeWidth = 1
+	t.content = container.NewWithoutLayout(t.bg, t.text)
+	t.content.Hide()
+	return t
+}
+
+// show puts text below the cell.
+func (t *tipLayer) show(cell *hoverLabel, text string) {
+	d := fyne.CurrentApp().Driver()
+	at := d.AbsolutePositionForObject(cell).Subtract(d.AbsolutePositionForObject(t.content))
+	pad := theme.InnerPadding()
+	size := fyne.MeasureText(text, theme.TextSize(), fyne.TextStyle{})
+	box := size.AddWidthHeight(2*pad, pad)
+	if limit := t.content.Size().Width; limit > 0 && at.X+box.Width > limit {
+		at.X = max(0, limit-box.Width)
+	}
+	at.Y += cell.Size().Height
+	t.owner = cell
+	t.bg.FillColor = theme.Color(theme.ColorNameOverlayBackground) // the current theme's
+	t.bg.StrokeColor = theme.Color(theme.ColorNameInputBorder)
+	t.bg.CornerRadius = theme.InputRadiusSize()
+	t.text.Color = theme.Color(theme.ColorNameForeground)
+	t.text.Text = text
+	t.text.Move(at.AddXY(pad, pad/2))
+	t.text.Resize(size)
+	t.bg.Move(at)
+	t.bg.Resize(box)
+	t.content.Show()
+	t.content.Refresh()
+}
+
+// hide hides the tip of cell.
+func (t *tipLayer) hide(cell *hoverLabel) {
+	if t.owner == cell {
+		t.owner = nil
+		t.content.Hide()
 	}
 }

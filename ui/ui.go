@@ -157,7 +157,7 @@ func (u *UI) build() {
 	u.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Activities", theme.ListIcon(), split),
 		container.NewTabItemWithIcon("Settings", theme.SettingsIcon(), u.settings.content))
-	u.main = container.NewBorder(u.banners.box, u.status.content, nil, nil, u.tabs)
+	u.main = container.NewStack(container.NewBorder(u.banners.box, u.status.content, nil, nil, u.tabs), u.list.tips.content)
 }
 
 // installTray puts the menu into the system tray when the platform has one.

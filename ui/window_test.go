@@ -208,13 +208,22 @@ func TestNameShowsInFullOnHover(t *testing.T) {
 	if !cell.truncated() {
 		t.Fatalf("the name is not cut at width %v", cell.Size().Width)
 	}
+	tips := h.ui.list.tips
 	cell.MouseIn(&desktop.MouseEvent{})
-	if cell.tip == nil || !cell.tip.Visible() || cell.tip.Content.(*widget.Label).Text != acts[0].Name {
-		t.Fatal("no pop-up with the whole name on hover")
+	if !tips.content.Visible() || tips.text.Text != acts[0].Name {
+		t.Fatal("no tip with the whole name on hover")
+	}
+	cellPos := fyne.CurrentApp().Driver().AbsolutePositionForObject(cell)
+	if tipPos := fyne.CurrentApp().Driver().AbsolutePositionForObject(tips.bg); tipPos.Y < cellPos.Y+cell.Size().Height-1 ||
+		tipPos.X+tips.bg.Size().Width > h.ui.win.Canvas().Size().Width+1 {
+		t.Errorf("tip at %v size %v, cell at %v: want below the cell, inside the window", tipPos, tips.bg.Size(), cellPos)
+	}
+	if len(h.ui.win.Canvas().Overlays().List()) != 0 {
+		t.Error("the tip is an overlay: the cell under it would lose the hover")
 	}
 	cell.MouseOut()
-	if cell.tip != nil {
-		t.Error("the pop-up stays after the pointer left")
+	if tips.content.Visible() {
+		t.Error("the tip stays after the pointer left")
 	}
 }
 
