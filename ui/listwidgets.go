@@ -32,6 +32,13 @@ func (l *keyList) TypedKey(e *fyne.KeyEvent) {
 	l.List.TypedKey(e)
 }
 
+// FocusGained keeps widget.List's own focus mark off: the keys move the
+// selection, which is the mark (widget.List's would stay on another row).
+func (l *keyList) FocusGained() {}
+
+// FocusLost: see FocusGained.
+func (l *keyList) FocusLost() {}
+
 // keyEntry is an entry of the list's filter row: Escape clears the search
 // and filters, and the window's shortcuts (Ctrl+F) work while it has focus.
 type keyEntry struct {
