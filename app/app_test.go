@@ -380,3 +380,34 @@ func TestHealthRoute(t *testing.T) {
 		t.Errorf("status lacks the full picture: %+v", st.Webhooks)
 	}
 }
+
+// TestUserSyncCostsItsNewActivities: a sync the user asks for (Sync now,
+// connecting) fetches no details for old activities: the back-fill runs
+// later in the background within its share of the budget.
+func TestUserSyncCostsItsNewActivities(t *testing.T) {
+	in := newInstance(t, 120, nil)
+	in.run(app.RunOptions{})
+	time.Sleep(1500 * time.Millisecond) // the first poll passes while nobody is connected
+	in.login()
+	in.waitFor("the import started by connecting", func() bool { n, _ := in.app.CountActivities(store.Query{}); return n == 120 })
+	details := func() int {
+		n := 0
+		for route, c := range in.sim.Sim.RequestCounts() {
+			if strings.HasPrefix(route, "GET /api/v3/activities/") && !strings.Contains(route, "streams") {
+				n += c
+			}
+		}
+		return n
+	}
+	in.waitFor("the import to end", func() bool { return !in.status().Syncing })
+	lists := in.sim.Sim.RequestCounts()["GET /api/v3/athlete/activities"]
+	if err := in.app.SyncNow(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	in.waitFor("the sync asked for", func() bool {
+		return in.sim.Sim.RequestCounts()["GET /api/v3/athlete/activities"] > lists && !in.status().Syncing
+	})
+	if n := details(); n != 0 {
+		t.Errorf("%d detail requests for syncs the user asked for, want 0 (no new activities)", n)
+	}
+}

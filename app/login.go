@@ -26,6 +26,9 @@ type LoginOptions struct {
 	Replace   bool // allow replacing a different stored athlete (wipes its data)
 	// OnURL receives the authorize URL as soon as it is known.
 	OnURL func(url string)
+	// OnBrowserError, when set, is told that the browser could not be
+	// opened for the authorize URL (the window then shows the URL).
+	OnBrowserError func(url string, err error)
 	// Timeout overrides LoginTimeout.
 	Timeout time.Duration
 }
@@ -76,6 +79,9 @@ func (a *App) Login(ctx context.Context, opts LoginOptions) (auth.Result, error)
 	if !opts.NoBrowser {
 		if err := a.opts.OpenBrowser(ctx, authorizeURL); err != nil {
 			a.log.Warn("could not open the browser; open the URL yourself", "err", err)
+			if opts.OnBrowserError != nil {
+				opts.OnBrowserError(authorizeURL, err)
+			}
 		}
 	}
 	res, err := flow.Wait(ctx, state)

@@ -451,6 +451,10 @@ func (a *App) onEventApplied(ev webhook.Event, res webhook.Result) {
 	}
 }
 
+// backfillAfterUserSync is how soon the detail back-fill (within its share
+// of the read budget) follows a sync the user asked for.
+const backfillAfterUserSync = time.Minute
+
 // poll syncs every PollInterval (and when SyncNow asks), as the fallback
 // for missed webhooks; after a rate limit it waits for the reset.
 func (in *instance) poll(ctx context.Context) error {
@@ -458,15 +462,22 @@ func (in *instance) poll(ctx context.Context) error {
 	timer := time.NewTimer(time.Second) // first sync right after the start
 	defer timer.Stop()
 	for {
+		details := true
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-timer.C:
 		case <-in.pollNow:
+			// A sync the user asked for costs what its new activities
+			// cost; the back-fill follows in the background.
+			details = false
 		}
 		next := a.pollInterval() // the settings may have changed it
+		if !details {
+			next = min(next, backfillAfterUserSync)
+		}
 		if _, err := a.tokens.Token(); err == nil {
-			_, err := a.Sync(ctx, SyncOptions{Details: true})
+			_, err := a.Sync(ctx, SyncOptions{Details: details})
 			var rl *strava.RateLimitError
 			switch {
 			case errors.As(err, &rl) && !rl.ResumeAt.IsZero():

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -114,12 +116,27 @@ func SetupProblems(s Setup, hasClientSecret bool) map[SetupField]string {
 	if strings.ContainsAny(s.NgrokAuthtoken, " \t\r\n") {
 		p[SetupNgrokAuthtoken] = "The ngrok authtoken has no spaces; copy it from dashboard.ngrok.com."
 	}
-	if cb := strings.TrimSpace(s.CallbackURL); cb != "" {
+	if cb := strings.TrimSpace(s.CallbackURL); cb != "" && !isLoopbackHTTP(cb) {
 		if !strings.HasPrefix(cb, "https://") || strings.ContainsAny(cb, " \t") || len(cb) < len("https://x.y") {
 			p[SetupCallbackURL] = "Strava needs a public https:// URL ending in /api/v1/strava/webhook."
 		}
 	}
 	return p
+}
+
+// isLoopbackHTTP reports whether raw is an http:// URL on this computer:
+// only a local Strava (the demo's simulator) can post there, and the
+// demo's own callback URL is one.
+func isLoopbackHTTP(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
 }
 
 func isHex(s string, n int) bool {

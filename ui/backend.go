@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/owtray/owtray/app/textfmt"
@@ -37,10 +40,11 @@ type StatusSource interface {
 
 // Library reads the locally stored activities.
 type Library interface {
-	// Activities returns the page of stored activities matching f, newest
-	// first by start date, with the total number of matches. It answers in
-	// well under 100 ms for 20,000 activities. The items carry only the
-	// indexed fields (Loaded false): Activity has the whole record.
+	// Activities returns the page of stored activities matching f, in f's
+	// order (newest first by default), with the total number of matches. It
+	// answers in well under 100 ms for 20,000 activities, in every order.
+	// The items carry only the indexed fields (Loaded false): Activity has
+	// the whole record.
 	Activities(ctx context.Context, f Filter) (ActivityPage, error)
 	// Sports returns the distinct sport_type values stored, sorted.
 	Sports(ctx context.Context) ([]string, error)
@@ -52,6 +56,11 @@ type Library interface {
 	// Export writes one activity to w: GPX built from its streams (fetched
 	// when missing, within the rate-limit budget) or Strava's JSON as stored.
 	Export(ctx context.Context, id int64, format ExportFormat, w io.Writer) error
+	// ExportList writes every activity matching f (Limit and Offset are
+	// ignored) to w. progress is called from the exporting goroutine after
+	// each activity and while it waits for Strava's rate limit (GPX fetches
+	// missing streams within the budget); it must not block.
+	ExportList(ctx context.Context, f Filter, format ExportFormat, w io.Writer, progress func(ExportProgress)) error
 	// StravaURL is the activity's page, e.g. https://www.strava.com/activities/ID.
 	StravaURL(id int64) string
 	// Streams returns the activity's recorded streams for the charts: from
@@ -73,8 +82,10 @@ type Account interface {
 	// returned as FieldErrors.
 	SaveSetup(ctx context.Context, f SetupForm) error
 	// Connect opens the Strava authorization page in the system browser and
-	// waits for the callback. A refusal is returned as *ConnectError.
-	Connect(ctx context.Context) (ConnectResult, error)
+	// waits for the callback. onURL, when not nil, gets the authorize URL as
+	// soon as it is known, with the error of opening the browser (nil when
+	// it opened), from any goroutine. A refusal is returned as *ConnectError.
+	Connect(ctx context.Context, onURL func(url string, browserErr error)) (ConnectResult, error)
 	// StartDemo switches to the built-in simulated Strava with its own data
 	// directory; the new state arrives as EventStatus.
 	StartDemo(ctx context.Context) error
@@ -109,6 +120,14 @@ type Status struct {
 	SyncError string
 	Webhooks  Webhooks
 	RateLimit RateLimit
+	// Configured: the Strava application's credentials are set up, so
+	// Connect can run without the setup form.
+	Configured bool
+	// Activities is how many activities are stored.
+	Activities int
+	// NoKeychain says why the OS keychain cannot be reached; owtray cannot
+	// run without one. Empty when it works.
+	NoKeychain string
 }
 
 // Progress of a running sync.
@@ -175,6 +194,13 @@ type Webhooks struct {
 type RateLimit struct {
 	Used, Limit           int // reads in the current 15-minute window; Limit 0: unknown
 	DailyUsed, DailyLimit int
+	// Remaining is how many more read requests Strava allows before
+	// ResetsAt: the smaller of what the 15-minute and the daily limits
+	// leave. Meaningful when Limit > 0.
+	Remaining int
+	// ResetsAt is when the limit that binds (the one Remaining comes from)
+	// starts afresh.
+	ResetsAt time.Time
 }
 
 // EventKind says what changed.
@@ -207,6 +233,109 @@ type Filter struct {
 	Since, Until time.Time
 	Limit        int // page size; 0: backend default
 	Offset       int
+	// Sort is the column the list is ordered by; ties keep the newest first.
+	Sort SortKey
+	// Ascending reverses Sort's default order (newest, longest, A first:
+	// see SortKey.Compare).
+	Ascending bool
+}
+
+// SortKey is a column the activity list can be ordered by.
+type SortKey int
+
+// Sort keys; the zero key is the start date.
+const (
+	SortDate SortKey = iota
+	SortName
+	SortSport
+	SortDistance
+	SortMovingTime
+	SortElevation
+	numSortKeys // keep last
+)
+
+// Compare orders a before b (negative), after b (positive) or level (0)
+// ascending by k: earliest, A to Z (case-insensitive), shortest, lowest.
+func (k SortKey) Compare(a, b Activity) int {
+	switch k {
+	case SortName:
+		return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	case SortSport:
+		return cmp.Compare(strings.ToLower(a.SportType), strings.ToLower(b.SportType))
+	}
+	return k.compareNumbers(a, b)
+}
+
+func (k SortKey) compareNumbers(a, b Activity) int {
+	switch k {
+	case SortDistance:
+		return cmp.Compare(a.Distance, b.Distance)
+	case SortMovingTime:
+		return cmp.Compare(a.MovingTime, b.MovingTime)
+	case SortElevation:
+		return cmp.Compare(a.TotalElevationGain, b.TotalElevationGain)
+	}
+	return a.StartDateLocal.Compare(b.StartDateLocal)
+}
+
+// SortActivities orders items (given newest first) by f's sort, as
+// Compare does; equal ones keep their order, so ties stay newest first.
+// It sorts small keys (names lower-cased once) and then moves each
+// activity once: 20,000 rows take a few milliseconds.
+func SortActivities(items []Activity, f Filter) {
+	if f.Sort == SortDate && !f.Ascending {
+		return // the stored order
+	}
+	sign := -1
+	if f.Ascending {
+		sign = 1
+	}
+	type keyed struct {
+		text string
+		num  float64
+		at   time.Time
+		i    int
+	}
+	keys := make([]keyed, len(items))
+	for i, a := range items {
+		k := keyed{i: i, at: a.StartDateLocal}
+		switch f.Sort {
+		case SortName:
+			k.text = strings.ToLower(a.Name)
+		case SortSport:
+			k.text = strings.ToLower(a.SportType)
+		case SortDistance:
+			k.num = a.Distance
+		case SortMovingTime:
+			k.num = float64(a.MovingTime)
+		case SortElevation:
+			k.num = a.TotalElevationGain
+		}
+		keys[i] = k
+	}
+	slices.SortStableFunc(keys, func(x, y keyed) int {
+		c := cmp.Compare(x.text, y.text)
+		if c == 0 {
+			c = cmp.Compare(x.num, y.num)
+		}
+		if c == 0 && f.Sort == SortDate {
+			c = x.at.Compare(y.at)
+		}
+		return sign * c
+	})
+	sorted := make([]Activity, len(items))
+	for i, k := range keys {
+		sorted[i] = items[k.i]
+	}
+	copy(items, sorted)
+}
+
+// ExportProgress is how far a list export is.
+type ExportProgress struct {
+	Done, Total int
+	// WaitingUntil is set while the export waits for Strava's rate limit
+	// (GPX streams) and says when it goes on.
+	WaitingUntil time.Time
 }
 
 // ActivityPage is one page of a query.
@@ -290,12 +419,16 @@ type ExportFormat int
 const (
 	ExportGPX ExportFormat = iota
 	ExportJSON
+	ExportCSV
 )
 
 // Ext is the file name extension, with the dot.
 func (f ExportFormat) Ext() string {
-	if f == ExportGPX {
+	switch f {
+	case ExportGPX:
 		return ".gpx"
+	case ExportCSV:
+		return ".csv"
 	}
 	return ".json"
 }

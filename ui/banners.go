@@ -16,12 +16,15 @@ const (
 	actionNone bannerAction = iota
 	actionReconnect
 	actionSetNgrok
+	actionConnect // connect again with the stored setup
 )
 
 // Banner action labels.
 const (
-	labelReconnect = "Reconnect"
-	labelSetNgrok  = "Set NGROK_AUTHTOKEN"
+	labelReconnect  = "Reconnect"
+	labelSetNgrok   = "Set NGROK_AUTHTOKEN"
+	labelConnectTo  = "Connect"
+	msgNotConnected = "Not connected to Strava. Your activities stay on this computer; connect to keep them in sync."
 )
 
 func (a bannerAction) label() string {
@@ -30,6 +33,8 @@ func (a bannerAction) label() string {
 		return labelReconnect
 	case actionSetNgrok:
 		return labelSetNgrok
+	case actionConnect:
+		return labelConnectTo
 	}
 	return ""
 }
@@ -44,6 +49,13 @@ type bannerSpec struct {
 // bannersFor lists the problems st shows, most urgent first.
 func bannersFor(st Status) []bannerSpec {
 	var out []bannerSpec
+	if !st.Connected && st.NeedsReconnect == "" {
+		action := actionConnect
+		if !st.Configured {
+			action = actionReconnect // the setup form first
+		}
+		return []bannerSpec{{message: msgNotConnected, action: action}}
+	}
 	if st.NeedsReconnect != "" {
 		out = append(out, bannerSpec{message: "owtray can no longer read your Strava data: " + st.NeedsReconnect +
 			" Reconnect to grant access again; your local activities stay.", action: actionReconnect, severe: true})

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 )
@@ -52,4 +54,79 @@ func BenchmarkFirstRows(b *testing.B) {
 		}
 		u.Close()
 	}
+}
+
+// BenchmarkSortChange is a click on a column header with 20,000
+// activities, cycling through every column and direction, until the new
+// first rows are drawn (the in-memory fake orders all 20,000 each time, as
+// app/desktop does; BenchmarkSortChange20000 there measures a real store).
+func BenchmarkSortChange(b *testing.B) {
+	h := newHarness(b, newFakeBackend(benchActivities))
+	l := h.ui.list
+	i := 0
+	for b.Loop() {
+		test.Tap(l.header[i%int(numSortKeys)])
+		h.waitListReady()
+		i++
+	}
+	b.StopTimer()
+	if rows := visibleRows(l.list); len(rows) == 0 {
+		b.Fatal("no rows after sorting")
+	}
+}
+
+// BenchmarkFilterChange is a change of the sport filter with 20,000
+// activities sorted by distance, until the rows are drawn.
+func BenchmarkFilterChange(b *testing.B) {
+	h := newHarness(b, newFakeBackend(benchActivities))
+	l := h.ui.list
+	test.Tap(l.header[SortDistance])
+	h.waitListReady()
+	options := l.sport.Options
+	i := 0
+	for b.Loop() {
+		l.sport.SetSelected(options[i%len(options)])
+		h.waitListReady()
+		i++
+	}
+}
+
+// BenchmarkImportLongestFrame imports 20,000 activities in Strava's pages
+// of 200 while the list shows them (each page an EventActivitiesChanged
+// and a progress status) and reports the longest piece of work on the UI
+// goroutine after the first page: the longest the window could stall.
+// Target: < 50 ms. The first page's frames (creating the visible rows'
+// widgets, once) are reported apart, with the median and the 99th
+// percentile of all.
+func BenchmarkImportLongestFrame(b *testing.B) {
+	all := makeActivities(benchActivities)
+	var longest, first time.Duration // after the first page; the first page's
+	var frames []time.Duration
+	for b.Loop() {
+		be := newFakeBackend(0)
+		h := newHarness(b, be)
+		h.pump.longest = 0
+		h.pump.frames = &frames
+		for done := 200; done <= benchActivities; done += 200 {
+			be.setActivities(all[:done])
+			be.setStatus(func(s *Status) { s.Syncing, s.Progress = true, Progress{Phase: PhaseImport, Done: done} })
+			be.emit(Event{Kind: EventActivitiesChanged})
+			h.pump.drain()
+			if done == 200 {
+				// The first page creates the visible rows' widgets once.
+				h.until("the first rows", func() bool { return h.ui.list.rows.len() > 0 })
+				first = max(first, h.pump.longest)
+				h.pump.longest = 0
+			}
+		}
+		want := plural(benchActivities, "activity")
+		h.until(want, func() bool { return h.ui.list.count.Text == want })
+		longest = max(longest, h.pump.longest)
+		h.ui.Close()
+	}
+	slices.Sort(frames)
+	b.ReportMetric(float64(longest.Microseconds())/1000, "ms/longest-frame")
+	b.ReportMetric(float64(first.Microseconds())/1000, "ms/first-page-frame")
+	b.ReportMetric(float64(frames[len(frames)*99/100].Microseconds())/1000, "ms/p99-frame")
+	b.ReportMetric(float64(frames[len(frames)/2].Microseconds())/1000, "ms/median-frame")
 }

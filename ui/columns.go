@@ -47,19 +47,38 @@ func (c columns) MinSize(objs []fyne.CanvasObject) fyne.Size {
 }
 
 // newCells makes one row of labels for a columns layout; trailing columns
-// listed in right are aligned to the trailing edge.
+// listed in right are aligned to the trailing edge. The flex column shows
+// its whole text on hover when it is cut.
 func newCells(c columns, right map[int]bool, style fyne.TextStyle) *fyne.Container {
 	objs := make([]fyne.CanvasObject, len(c.widths))
 	for i := range objs {
 		l := widget.NewLabel("")
-		l.Truncation = fyne.TextTruncateEllipsis
+		if i == c.flex {
+			h := newHoverLabel()
+			l, objs[i] = &h.Label, h
+		} else {
+			objs[i] = l
+		}
+		// Only the text columns can be too long for their width; numbers and
+		// dates always fit, and a label that truncates shapes its text again
+		// on every change, which is most of a list refresh's cost.
+		if i == c.flex || !right[i] {
+			l.Truncation = fyne.TextTruncateEllipsis
+		}
 		l.TextStyle = style
 		if right[i] {
 			l.Alignment = fyne.TextAlignTrailing
 		}
-		objs[i] = l
 	}
 	return container.New(c, objs...)
+}
+
+// cellLabel is the label of a cell made by newCells.
+func cellLabel(o fyne.CanvasObject) *widget.Label {
+	if h, ok := o.(*hoverLabel); ok {
+		return &h.Label
+	}
+	return o.(*widget.Label)
 }
 
 // setCells writes texts into a row made by newCells.
@@ -69,8 +88,25 @@ func setCells(row *fyne.Container, texts []string) {
 		if i < len(texts) {
 			text = texts[i]
 		}
-		if l := o.(*widget.Label); l.Text != text {
+		if l := cellLabel(o); l.Text != text {
 			l.SetText(text)
 		}
 	}
+}
+
+// newHeader makes the column headers as buttons for a columns layout;
+// tapping one calls onTap with its column.
+func newHeader(c columns, right map[int]bool, names []string, onTap func(int)) (*fyne.Container, []*widget.Button) {
+	objs := make([]fyne.CanvasObject, len(c.widths))
+	buttons := make([]*widget.Button, len(c.widths))
+	for i := range objs {
+		b := widget.NewButton(names[i], func() { onTap(i) })
+		b.Importance = widget.LowImportance
+		b.Alignment = widget.ButtonAlignLeading
+		if right[i] {
+			b.Alignment = widget.ButtonAlignTrailing
+		}
+		objs[i], buttons[i] = b, b
+	}
+	return container.New(c, objs...), buttons
 }

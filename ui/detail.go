@@ -135,22 +135,23 @@ func (d *detailPanel) render(a Activity) {
 	}
 	sameJSON := !other && d.current.Loaded && a.Loaded && bytes.Equal(a.JSON, d.current.JSON)
 	d.current = a
+	d.enableGPX()
 	u := d.units()
 	d.title.SetText(a.Name)
 	d.subtitle.SetText(joinNonEmpty(" · ", sportLabel(a.SportType), formatDateLong(a.StartDateLocal)))
-	setLabel(d.timezone, a.Timezone)
+	showLabel(d.timezone, a.Timezone)
 	d.stats = overviewStats(a, u)
 	setStats(d.statGrid, d.stats)
 	defer d.overview.Refresh()
 	defer d.overviewBox.Refresh() // the grid's height follows its figures
-	setLabel(d.flags, joinNonEmpty(" · ", a.Flags()...))
+	showLabel(d.flags, joinNonEmpty(" · ", a.Flags()...))
 	d.empty.Hide()
 	d.body.Show()
 	if !a.Loaded {
 		// A list row carries only the indexed fields; Strava's JSON is on its way.
 		d.description.SetText(msgDetailLoading)
-		setLabel(d.social, "")
-		setLabel(d.info, "")
+		showLabel(d.social, "")
+		showLabel(d.info, "")
 		d.route.setRoute(nil, msgDetailLoading, u)
 		d.charts.clear()
 		d.laps.set(nil, nil, msgDetailLoading, true)
@@ -177,8 +178,8 @@ func (d *detailPanel) render(a Activity) {
 	}
 }
 
-// setLabel sets a label's text and hides it when empty, so no empty row shows.
-func setLabel(l *widget.Label, text string) {
+// showLabel sets a label's text and hides it when empty, so no empty row shows.
+func showLabel(l *widget.Label, text string) {
 	l.SetText(text)
 	if text == "" {
 		l.Hide()
@@ -188,7 +189,7 @@ func setLabel(l *widget.Label, text string) {
 }
 
 func (d *detailPanel) renderText(a Activity) {
-	setLabel(d.social, socialLine(a.Figures))
+	showLabel(d.social, socialLine(a.Figures))
 	var info []string
 	if a.GearName != "" {
 		info = append(info, "Gear: "+a.GearName)
@@ -196,7 +197,7 @@ func (d *detailPanel) renderText(a Activity) {
 	if a.DeviceName != "" {
 		info = append(info, "Device: "+a.DeviceName)
 	}
-	setLabel(d.info, joinNonEmpty(" · ", info...))
+	showLabel(d.info, joinNonEmpty(" · ", info...))
 	switch {
 	case !a.Detailed:
 		d.description.SetText(msgSummaryOnly)

@@ -93,9 +93,26 @@ func (d *detailPanel) finish(err error, ok string) {
 	for _, b := range d.actionButtons() {
 		b.Enable()
 	}
+	d.enableGPX()
 	if err != nil {
 		d.message.SetText("Failed: " + err.Error())
 		return
 	}
 	d.message.SetText(ok)
+}
+
+// hasNoGPS: Strava's JSON for a is here and holds no route (a manual or
+// indoor activity): it has no GPS track to export. A route that could not be
+// decoded may still have streams, so it does not count.
+func hasNoGPS(a Activity) bool {
+	return a.Loaded && len(a.Route) == 0 && a.RouteProblem == ""
+}
+
+// enableGPX offers "Export GPX" only for an activity with a GPS track.
+func (d *detailPanel) enableGPX() {
+	if hasNoGPS(d.current) {
+		d.exportGPX.Disable()
+	} else if !d.fetch.Disabled() { // not while another action runs
+		d.exportGPX.Enable()
+	}
 }

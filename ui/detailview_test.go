@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 )
 
 // fixtureLen gives the fixture's middle sample (1000) exactly half way.
@@ -157,7 +156,7 @@ func TestLapsAndSplitsTables(t *testing.T) {
 			}
 			d.tabs.SelectIndex(2)
 			h.pump.drain()
-			if got := d.splits.header.Objects[0].(*widget.Label).Text; got != tt.splitHeader {
+			if got := cellLabel(d.splits.header.Objects[0]).Text; got != tt.splitHeader {
 				t.Errorf("split header = %q, want %q", got, tt.splitHeader)
 			}
 			if len(d.splits.rows) != tt.splits || !slices.Equal(d.splits.rows[0], tt.splitRow0) ||
@@ -350,7 +349,7 @@ func TestAllFieldsGroups(t *testing.T) {
 		for _, o := range visible(ft.view) {
 			if c, ok := o.(*fyne.Container); ok {
 				if _, isRow := c.Layout.(columns); isRow && len(c.Objects) == 3 {
-					out = append(out, []string{c.Objects[0].(*widget.Label).Text, c.Objects[1].(*widget.Label).Text, c.Objects[2].(*widget.Label).Text})
+					out = append(out, []string{cellLabel(c.Objects[0]).Text, cellLabel(c.Objects[1]).Text, cellLabel(c.Objects[2]).Text})
 				}
 			}
 		}

@@ -33,6 +33,10 @@ type fakeBackend struct {
 	streams       map[int64]Streams                         // by activity; none: empty Streams
 	connect       func(ctx context.Context) (ConnectResult, error)
 	syncNow       func() error
+	// exportStep runs before each activity of ExportList; it may block,
+	// and report a rate-limit wait with wait.
+	exportStep func(ctx context.Context, i int, wait func(time.Time)) error
+	noBrowser  bool // Connect reports that no browser could be opened
 
 	// Recorded calls.
 	queries       []Filter
@@ -50,7 +54,8 @@ func newFakeBackend(n int) *fakeBackend {
 	f := &fakeBackend{
 		status: Status{Connected: true, Athlete: "Jane Doe", AthleteID: 4242,
 			LastSync: time.Now(), Webhooks: Webhooks{State: WebhooksLive, PublicURL: "https://x.ngrok.app"},
-			RateLimit: RateLimit{Used: 42, Limit: 100, DailyUsed: 420, DailyLimit: 1000}},
+			RateLimit: RateLimit{Used: 42, Limit: 100, DailyUsed: 420, DailyLimit: 1000,
+				Remaining: 58, ResetsAt: time.Now().Add(10 * time.Minute)}},
 		settings: Settings{Units: Metric, PollInterval: time.Hour, LookBack: 7 * 24 * time.Hour, Notifications: true},
 		setup:    SetupForm{VerifyToken: "generated-verify-token-123"},
 		subs:     map[int]func(Event){},
@@ -141,8 +146,12 @@ func (f *fakeBackend) Activities(ctx context.Context, flt Filter) (ActivityPage,
 	defer f.mu.Unlock()
 	q := strings.ToLower(flt.Search)
 	var page ActivityPage
-	for i, a := range f.acts {
-		if !strings.Contains(f.lower[i], q) || (flt.Sport != "" && a.SportType != flt.Sport) ||
+	acts, lower := f.acts, f.lower
+	if flt.Sort != SortDate || flt.Ascending {
+		acts, lower = f.sorted(flt)
+	}
+	for i, a := range acts {
+		if !strings.Contains(lower[i], q) || (flt.Sport != "" && a.SportType != flt.Sport) ||
 			(!flt.Since.IsZero() && a.StartDateLocal.Before(flt.Since)) ||
 			(!flt.Until.IsZero() && !a.StartDateLocal.Before(flt.Until)) {
 			continue
@@ -157,6 +166,18 @@ func (f *fakeBackend) Activities(ctx context.Context, flt Filter) (ActivityPage,
 		page.Total++
 	}
 	return page, nil
+}
+
+// sorted is the activities in flt's order with their lower-case names;
+// call it with mu held.
+func (f *fakeBackend) sorted(flt Filter) ([]Activity, []string) {
+	acts := slices.Clone(f.acts)
+	SortActivities(acts, flt)
+	lower := make([]string, len(acts))
+	for i, a := range acts {
+		lower[i] = strings.ToLower(a.Name)
+	}
+	return acts, lower
 }
 
 func (f *fakeBackend) Sports(context.Context) ([]string, error) {
@@ -235,6 +256,32 @@ func (f *fakeBackend) Streams(_ context.Context, id int64) (Streams, error) {
 	return s, nil
 }
 
+func (f *fakeBackend) ExportList(ctx context.Context, flt Filter, format ExportFormat, w io.Writer, progress func(ExportProgress)) error {
+	flt.Limit, flt.Offset = 0, 0
+	page, err := f.Activities(ctx, flt)
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	step := f.exportStep
+	f.mu.Unlock()
+	progress(ExportProgress{Total: page.Total})
+	for i, a := range page.Items {
+		if step != nil {
+			if err := step(ctx, i, func(until time.Time) {
+				progress(ExportProgress{Done: i, Total: page.Total, WaitingUntil: until})
+			}); err != nil {
+				return err
+			}
+		}
+		if _, err := fmt.Fprintf(w, "%d,%s%s\n", a.ID, a.Name, format.Ext()); err != nil {
+			return err
+		}
+		progress(ExportProgress{Done: i + 1, Total: page.Total})
+	}
+	return nil
+}
+
 func (f *fakeBackend) StravaURL(id int64) string {
 	return fmt.Sprintf("https://www.strava.com/activities/%d", id)
 }
@@ -275,11 +322,21 @@ func (f *fakeBackend) SaveSetup(_ context.Context, s SetupForm) error {
 	return nil
 }
 
-func (f *fakeBackend) Connect(ctx context.Context) (ConnectResult, error) {
+// fakeAuthorizeURL is the address the fake's Connect reports.
+const fakeAuthorizeURL = "https://www.strava.com/oauth/authorize?client_id=12345&state=abc"
+
+func (f *fakeBackend) Connect(ctx context.Context, onURL func(string, error)) (ConnectResult, error) {
 	f.mu.Lock()
 	f.connects++
-	hook := f.connect
+	hook, noBrowser := f.connect, f.noBrowser
 	f.mu.Unlock()
+	if onURL != nil {
+		var err error
+		if noBrowser {
+			err = errors.New(`exec: "xdg-open": executable file not found in $PATH`)
+		}
+		onURL(fakeAuthorizeURL, err)
+	}
 	if hook != nil {
 		return hook(ctx)
 	}

@@ -34,7 +34,7 @@ func newFieldTree(units func() Units) *fieldTree {
 		func(bool) fyne.CanvasObject {
 			row := newCells(cols, nil, fyne.TextStyle{})
 			for _, o := range row.Objects[1:] {
-				o.(*widget.Label).Selectable = true
+				cellLabel(o).Selectable = true
 			}
 			return row
 		},
@@ -89,7 +89,7 @@ func (ft *fieldTree) updateRow(id widget.TreeNodeID, branch bool, row *fyne.Cont
 	if n == nil {
 		return
 	}
-	key := row.Objects[0].(*widget.Label)
+	key := cellLabel(row.Objects[0])
 	key.TextStyle.Bold = branch
 	if branch {
 		setCells(row, []string{n.Key, groupSize(n), ""})

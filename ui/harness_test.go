@@ -19,6 +19,10 @@ type pump struct {
 	queue  []func()
 	signal chan struct{}
 	calls  atomic.Int64 // work queued so far
+	// longest is the longest piece of work run on the "UI goroutine":
+	// the longest frame the user would see stall.
+	longest time.Duration
+	frames  *[]time.Duration // when set, every piece of work's duration
 }
 
 func newPump() *pump { return &pump{signal: make(chan struct{}, 1)} }
@@ -45,7 +49,14 @@ func (p *pump) drain() {
 			return
 		}
 		for _, fn := range queue {
+			start := time.Now()
 			fn()
+			d := time.Since(start)
+			p.longest = max(p.longest, d)
+			if p.frames != nil {
+				*p.frames = append(*p.frames, d)
+			}
+
 		}
 	}
 }
@@ -142,7 +153,7 @@ func visible(o fyne.CanvasObject) []fyne.CanvasObject {
 }
 
 // visibleRows are the cell texts of the list rows on screen, top first.
-func visibleRows(l *widget.List) [][]string {
+func visibleRows(l fyne.CanvasObject) [][]string {
 	var rows []*fyne.Container
 	for _, o := range visible(l) {
 		if c, ok := o.(*fyne.Container); ok {
@@ -158,7 +169,7 @@ func visibleRows(l *widget.List) [][]string {
 	out := make([][]string, len(rows))
 	for i, r := range rows {
 		for _, o := range r.Objects {
-			out[i] = append(out[i], o.(*widget.Label).Text)
+			out[i] = append(out[i], cellLabel(o).Text)
 		}
 	}
 	return out

@@ -55,6 +55,30 @@ func (p *pager) load(f Filter) {
 // reload repeats the current query, e.g. after the stored data changed.
 func (p *pager) reload() { p.load(p.filter) }
 
+// busy reports whether a page of the current query is being fetched.
+func (p *pager) busy() bool { return len(p.pending) > 0 }
+
+// find returns the row of activity id among the fetched pages, -1 when it
+// is not there.
+func (p *pager) find(id int64) int {
+	if p.pagesGen != p.run.gen {
+		return -1
+	}
+	for page, items := range p.pages {
+		for i, a := range items {
+			if a.ID == id {
+				return page*pageSize + i
+			}
+		}
+	}
+	return -1
+}
+
+// loadedAll reports whether every row of the current query is fetched.
+func (p *pager) loadedAll() bool {
+	return p.pagesGen == p.run.gen && len(p.pages)*pageSize >= p.total
+}
+
 // len is the number of rows of the current query.
 func (p *pager) len() int { return p.total }
 

@@ -41,6 +41,7 @@ type settingsScreen struct {
 	notify, login  *widget.Check
 	save, logout   *widget.Button
 	message        *widget.Label
+	box            *fyne.Container // the sections, top to bottom
 	content        fyne.CanvasObject
 }
 
@@ -70,8 +71,8 @@ func newSettingsScreen(prefs Preferences, acct Account, w worker, win fyne.Windo
 		widget.NewFormItem("Start at login", s.login),
 	)
 	account := container.NewHBox(widget.NewButtonWithIcon(labelEditSetup, theme.SettingsIcon(), onEditSetup), s.logout)
-	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(
-		form, container.NewHBox(s.save), s.message, widget.NewSeparator(), account)))
+	s.box = container.NewVBox(form, container.NewHBox(s.save), s.message, widget.NewSeparator(), account)
+	s.content = container.NewVScroll(container.NewPadded(s.box))
 	s.load()
 	return s
 }

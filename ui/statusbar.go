@@ -5,13 +5,13 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
 // statusBar is the window's bottom line: import progress, last sync,
-// webhook state, rate-limit meter and the sync action.
+// webhook state, Strava's read budget in words and the sync action. Its
+// labels truncate instead of growing the window.
 type statusBar struct {
 	progress    *widget.ProgressBar
 	progressInf *widget.ProgressBarInfinite
@@ -19,7 +19,7 @@ type statusBar struct {
 	account     *widget.Label
 	lastSync    *widget.Label
 	webhooks    *widget.Label
-	rate        *widget.ProgressBar
+	rate        *widget.Label
 	syncNow     *widget.Button
 	progressRow *fyne.Container
 	content     fyne.CanvasObject
@@ -33,29 +33,46 @@ func newStatusBar(syncNow func()) *statusBar {
 		account:     widget.NewLabel(""),
 		lastSync:    widget.NewLabel(""),
 		webhooks:    widget.NewLabel(""),
-		rate:        widget.NewProgressBar(),
+		rate:        widget.NewLabel(""),
 		syncNow:     widget.NewButtonWithIcon(labelSyncNow, theme.ViewRefreshIcon(), syncNow),
 	}
 	b.progressInf.Stop()
 	b.progressInf.Hide()
 	b.progress.Hide()
-	b.rate.Hide()
+	// The account (any name) and the budget truncate; the last sync and
+	// the webhook state are short and shown whole.
+	b.account.Truncation = fyne.TextTruncateEllipsis
+	b.rate.Truncation = fyne.TextTruncateEllipsis
+	b.rate.Alignment = fyne.TextAlignTrailing
 	b.progressRow = container.NewBorder(nil, nil, b.phase, nil, container.NewStack(b.progress, b.progressInf))
 	b.progressRow.Hide()
-	rate := container.NewGridWrap(fyne.NewSize(320, b.rate.MinSize().Height), b.rate)
-	b.content = container.NewVBox(widget.NewSeparator(), b.progressRow, container.NewHBox(
-		b.account, b.lastSync, b.webhooks, layout.NewSpacer(), rate, b.syncNow))
+	account := container.NewGridWrap(fyne.NewSize(170, b.account.MinSize().Height), b.account)
+	b.content = container.NewVBox(widget.NewSeparator(), b.progressRow,
+		container.NewBorder(nil, nil, container.NewHBox(account, b.lastSync, b.webhooks), b.syncNow, b.rate))
 	return b
 }
 
 // update shows st.
 func (b *statusBar) update(st Status, syncStarting bool, now time.Time) {
 	b.showProgress(st)
-	b.account.SetText(connectionText(st))
-	b.lastSync.SetText(lastSyncText(st, now))
-	b.webhooks.SetText(webhookDetail(st.Webhooks))
-	b.showRate(st.RateLimit)
-	b.syncNow.SetText(syncLabel(st, syncStarting))
+	connected := st.Connected && st.NeedsReconnect == ""
+	setLabel(b.account, connectionText(st))
+	setLabel(b.lastSync, lastSyncText(st, now))
+	webhooks, rate := "", ""
+	if connected { // otherwise neither says anything true
+		webhooks, rate = webhookDetail(st.Webhooks), budgetText(st.RateLimit, now)
+	}
+	setLabel(b.webhooks, webhooks)
+	setLabel(b.rate, rate)
+	label := syncLabel(st, syncStarting)
+	if st.Syncing {
+		// The progress row above counts; a button whose text changes with
+		// every page re-lays out the whole bar.
+		label = labelSyncing
+	}
+	if b.syncNow.Text != label {
+		b.syncNow.SetText(label)
+	}
 	if canSync(st, syncStarting) {
 		b.syncNow.Enable()
 	} else {
@@ -78,17 +95,13 @@ func (b *statusBar) showProgress(st Status) {
 		b.progress.Max = float64(p.Total)
 		b.progress.SetValue(float64(min(p.Done, p.Total)))
 	}
-	b.phase.SetText(joinNonEmpty(" ", p.Phase.String(), progressText(p)))
+	setLabel(b.phase, joinNonEmpty(" ", p.Phase.String(), progressText(p)))
 }
 
-func (b *statusBar) showRate(r RateLimit) {
-	if r.Limit <= 0 {
-		b.rate.Hide()
-		return
+// setLabel changes l's text only when it differs: a truncated label
+// shapes its text again on every change.
+func setLabel(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
 	}
-	text := joinNonEmpty(" · ", rateText(r), dailyRateText(r))
-	b.rate.TextFormatter = func() string { return text }
-	b.rate.Max = float64(r.Limit)
-	b.rate.SetValue(float64(min(r.Used, r.Limit)))
-	b.rate.Show()
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/owtray/owtray/app/textfmt"
@@ -26,21 +25,64 @@ func progressText(p Progress) string {
 	return ""
 }
 
-// syncLabel is the sync action's label: "Sync now", or the progress of a
-// running sync, e.g. "Syncing… 1,200 of 4,000".
+// syncLabel is the sync action's label: "Sync now", the progress of a
+// running sync, e.g. "Syncing… 1,200 of 4,000", or when the read budget
+// is spent "Sync resumes at 14:45".
 func syncLabel(st Status, starting bool) string {
+	now := time.Now()
 	switch {
 	case st.Syncing:
 		return joinNonEmpty(" ", labelSyncing, progressText(st.Progress))
 	case starting:
 		return labelSyncStarting
+	case st.Connected && budgetSpent(st.RateLimit, now):
+		return "Sync resumes at " + formatWhen(st.RateLimit.ResetsAt, now)
 	}
 	return labelSyncNow
 }
 
-// canSync reports whether the sync action is enabled.
+// canSync reports whether the sync action is enabled: not while Strava's
+// read budget is spent (Status.RateLimit).
 func canSync(st Status, starting bool) bool {
-	return st.Connected && st.NeedsReconnect == "" && !st.Syncing && !starting
+	return canSyncAt(st, starting, time.Now())
+}
+
+func canSyncAt(st Status, starting bool, now time.Time) bool {
+	return st.Connected && st.NeedsReconnect == "" && !st.Syncing && !starting && !budgetSpent(st.RateLimit, now)
+}
+
+// budgetSpent reports whether Strava allows no more reads until ResetsAt.
+func budgetSpent(r RateLimit, now time.Time) bool {
+	return r.Limit > 0 && r.Remaining <= 0 && now.Before(r.ResetsAt)
+}
+
+// budgetText says the read budget in words: "Strava allows 41 more
+// requests until 14:45", "Strava's limit is reached; syncing resumes at
+// 14:45", "" before Strava sent any limits or once the window has reset.
+func budgetText(r RateLimit, now time.Time) string {
+	if r.Limit <= 0 || r.ResetsAt.IsZero() || !now.Before(r.ResetsAt) {
+		return ""
+	}
+	at := formatWhen(r.ResetsAt, now)
+	if r.Remaining <= 0 {
+		return "Strava's limit is reached; syncing resumes at " + at
+	}
+	return "Strava allows " + textfmt.Count(r.Remaining) + " more " + plural1(r.Remaining, "request", "requests") + " until " + at
+}
+
+func plural1(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// trayTooltip: "owtray · Last sync 14:05 · Webhooks live".
+func trayTooltip(st Status, now time.Time) string {
+	if !st.Connected || st.NeedsReconnect != "" {
+		return joinNonEmpty(" · ", "owtray", connectionText(st), lastSyncText(st, now))
+	}
+	return joinNonEmpty(" · ", "owtray", lastSyncText(st, now), webhookText(st.Webhooks))
 }
 
 // lastSyncText: "Last sync 14:05" or "Not synced yet".
@@ -73,22 +115,6 @@ func webhookDetail(w Webhooks) string {
 	return webhookText(w)
 }
 
-// rateText: "42/100 reads this 15 min", "" before Strava sent any limits.
-func rateText(r RateLimit) string {
-	if r.Limit <= 0 {
-		return ""
-	}
-	return strconv.Itoa(r.Used) + "/" + strconv.Itoa(r.Limit) + " reads this 15 min"
-}
-
-// dailyRateText: "420/1,000 reads today", "" before Strava sent any limits.
-func dailyRateText(r RateLimit) string {
-	if r.DailyLimit <= 0 {
-		return ""
-	}
-	return textfmt.Count(r.DailyUsed) + "/" + textfmt.Count(r.DailyLimit) + " reads today"
-}
-
 // connectionText: who is connected, or what is wrong.
 func connectionText(st Status) string {
 	switch {
@@ -103,10 +129,10 @@ func connectionText(st Status) string {
 }
 
 // statusLine is the tray's one-line summary, e.g.
-// "Last sync 14:05 · Webhooks live · 42/100 reads this 15 min".
+// "Last sync 14:05 · Webhooks live · Strava allows 41 more requests until 14:45".
 func statusLine(st Status, now time.Time) string {
 	if !st.Connected || st.NeedsReconnect != "" {
 		return joinNonEmpty(" · ", connectionText(st), lastSyncText(st, now))
 	}
-	return joinNonEmpty(" · ", lastSyncText(st, now), webhookText(st.Webhooks), rateText(st.RateLimit))
+	return joinNonEmpty(" · ", lastSyncText(st, now), webhookText(st.Webhooks), budgetText(st.RateLimit, now))
 }

@@ -43,7 +43,10 @@ func TestStatusLine(t *testing.T) {
 		want string
 	}{
 		{"live", Status{Connected: true, LastSync: synced, Webhooks: Webhooks{State: WebhooksLive},
-			RateLimit: RateLimit{Used: 42, Limit: 100}}, "Last sync 14:05 · Webhooks live · 42/100 reads this 15 min"},
+			RateLimit: RateLimit{Used: 59, Limit: 100, Remaining: 41, ResetsAt: now.Add(10 * time.Minute)}},
+			"Last sync 14:05 · Webhooks live · Strava allows 41 more requests until 18:10"},
+		{"limit window over", Status{Connected: true, LastSync: synced, Webhooks: Webhooks{State: WebhooksLive},
+			RateLimit: RateLimit{Used: 100, Limit: 100, ResetsAt: now.Add(-time.Minute)}}, "Last sync 14:05 · Webhooks live"},
 		{"off, no limits yet", Status{Connected: true}, "Not synced yet · Webhooks off"},
 		{"failed", Status{Connected: true, LastSync: synced, Webhooks: Webhooks{State: WebhooksFailed}},
 			"Last sync 14:05 · Webhooks failed"},
@@ -55,8 +58,45 @@ func TestStatusLine(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
-	if got := dailyRateText(RateLimit{DailyUsed: 420, DailyLimit: 1000}); got != "420/1,000 reads today" {
-		t.Errorf("daily = %q", got)
+}
+
+// TestRateLimitInWords: the budget in plain words, and Sync now disabled
+// with the time it resumes while the budget is spent.
+func TestRateLimitInWords(t *testing.T) {
+	now := time.Now()
+	at := now.Add(12 * time.Minute)
+	clock := formatWhen(at, time.Now())
+	tests := []struct {
+		name      string
+		r         RateLimit
+		text      string
+		syncLabel string
+		canSync   bool
+	}{
+		{"unknown", RateLimit{}, "", labelSyncNow, true},
+		{"41 left", RateLimit{Used: 59, Limit: 100, Remaining: 41, ResetsAt: at},
+			"Strava allows 41 more requests until " + clock, labelSyncNow, true},
+		{"1 left", RateLimit{Used: 99, Limit: 100, Remaining: 1, ResetsAt: at},
+			"Strava allows 1 more request until " + clock, labelSyncNow, true},
+		{"spent", RateLimit{Used: 100, Limit: 100, Remaining: 0, ResetsAt: at},
+			"Strava's limit is reached; syncing resumes at " + clock, "Sync resumes at " + clock, false},
+		{"spent, window over", RateLimit{Used: 100, Limit: 100, Remaining: 0, ResetsAt: now.Add(-time.Second)},
+			"", labelSyncNow, true},
+	}
+	for _, tt := range tests {
+		st := Status{Connected: true, RateLimit: tt.r}
+		if got := budgetText(tt.r, now); got != tt.text {
+			t.Errorf("%s: text %q, want %q", tt.name, got, tt.text)
+		}
+		if got := syncLabel(st, false); got != tt.syncLabel {
+			t.Errorf("%s: label %q, want %q", tt.name, got, tt.syncLabel)
+		}
+		if got := canSync(st, false); got != tt.canSync {
+			t.Errorf("%s: can sync %v, want %v", tt.name, got, tt.canSync)
+		}
+		if strings.Contains(budgetText(tt.r, now), "/") {
+			t.Errorf("%s: %q has a reads fraction", tt.name, budgetText(tt.r, now))
+		}
 	}
 }
 
@@ -68,7 +108,9 @@ func TestBannersFor(t *testing.T) {
 		words   []string
 	}{
 		{"all fine", Status{Connected: true, Webhooks: Webhooks{State: WebhooksLive}}, nil, nil},
-		{"not connected: the setup screen explains", Status{}, nil, nil},
+		{"first run: the setup screen explains", Status{}, []bannerAction{actionReconnect}, []string{"Not connected"}},
+		{"logged out: calm, with Connect", Status{Configured: true, Activities: 5, SyncError: "run `owtray login`",
+			Webhooks: Webhooks{State: WebhooksLive}}, []bannerAction{actionConnect}, []string{"Not connected"}},
 		{"demo has no webhooks to set", Status{Connected: true, Demo: true}, nil, nil},
 		{"reconnect", Status{NeedsReconnect: "Strava revoked access.", Webhooks: Webhooks{State: WebhooksLive}},
 			[]bannerAction{actionReconnect}, []string{"Strava revoked access.", "Reconnect"}},

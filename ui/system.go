@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 )
 
-// openURL opens a web page in the system browser.
-func (u *UI) openURL(raw string) error {
+// openInBrowser opens a web page in the system browser.
+func (u *UI) openInBrowser(raw string) error {
 	parsed, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("bad address %q: %w", raw, err)

@@ -18,7 +18,7 @@ func TestTrayMenuItems(t *testing.T) {
 	if !status.Disabled {
 		t.Error("the status line is clickable")
 	}
-	for _, want := range []string{"Last sync", "Webhooks live", "42/100 reads this 15 min"} {
+	for _, want := range []string{"Last sync", "Webhooks live", "Strava allows 58 more requests until"} {
 		if !strings.Contains(status.Label, want) {
 			t.Errorf("status line %q lacks %q", status.Label, want)
 		}

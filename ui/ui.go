@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // Options configure the UI.
@@ -33,12 +34,32 @@ type Options struct {
 	// the window opens from the tray's "Open owtray". Without a tray the
 	// window shows anyway.
 	Hidden bool
+	// NoTray: the platform's tray cannot be reached (no D-Bus session on
+	// Linux); closing the window quits.
+	NoTray bool
+	// TrayTooltip, when set, gets the tray's tooltip text whenever it
+	// changes: the last sync and the webhook state.
+	TrayTooltip func(string)
+	// About is shown in Settings.
+	About About
 }
+
+// About is what the Settings' About section shows.
+type About struct {
+	Version string
+	DataDir string
+	License string // e.g. "MIT"
+}
+
+// minWindowSize is the smallest window size at which everything is
+// reachable and no text overlaps (TestMinimumSize): the content's minimum
+// size stays within it in every state, so the window never grows by itself.
+func minWindowSize() fyne.Size { return fyne.NewSize(960, 600) }
 
 // UI is the window and the tray menu of one running app.
 type UI struct {
 	onFirstRows func()
-	hidden      bool
+	opts        Options
 	app         fyne.App
 	be          Backend
 	log         *slog.Logger
@@ -46,17 +67,22 @@ type UI struct {
 	cancel      context.CancelFunc
 	closed      atomic.Bool
 
-	win      fyne.Window
-	tray     *trayMenu
-	hasTray  bool
-	setup    *setupScreen
-	list     *activitiesScreen
-	detail   *detailPanel
-	settings *settingsScreen
-	status   *statusBar
-	banners  *bannerArea
-	tabs     *container.AppTabs
-	main     fyne.CanvasObject
+	win            fyne.Window
+	tray           *trayMenu
+	hasTray        bool
+	setup          *setupScreen
+	list           *activitiesScreen
+	detail         *detailPanel
+	settings       *settingsScreen
+	status         *statusBar
+	banners        *bannerArea
+	tabs           *container.AppTabs
+	main           fyne.CanvasObject
+	keychain       fyne.CanvasObject // the no-keychain screen
+	keychainDetail *widget.Label
+	connect        *connectDialog
+	exporter       *listExporter
+	tooltip        string
 
 	st           Status
 	prefs        Settings
@@ -78,7 +104,7 @@ func New(a fyne.App, be Backend, opts Options) *UI {
 // pass a queue they drain themselves.
 func newUI(a fyne.App, be Backend, opts Options, do func(func())) *UI {
 	ctx, cancel := context.WithCancel(context.Background())
-	u := &UI{app: a, be: be, log: opts.Logger, cancel: cancel, onFirstRows: opts.OnFirstRows, hidden: opts.Hidden}
+	u := &UI{app: a, be: be, log: opts.Logger, cancel: cancel, onFirstRows: opts.OnFirstRows, opts: opts}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -90,19 +116,22 @@ func newUI(a fyne.App, be Backend, opts Options, do func(func())) *UI {
 		})
 	}}
 	u.win = a.NewWindow("owtray")
-	u.win.Resize(fyne.NewSize(1180, 780))
+	u.win.Resize(fyne.NewSize(1180, 760))
 	if opts.Icon != nil {
 		a.SetIcon(opts.Icon)
 		u.win.SetIcon(opts.Icon)
 	}
 	u.prefs = be.Settings()
 	u.build()
-	u.installTray(a, opts.Icon)
+	if !opts.NoTray {
+		u.installTray(a, opts.Icon)
+	}
 	u.win.SetCloseIntercept(u.closeWindow)
+	u.addShortcuts()
 
 	u.unsubscribe = be.Subscribe(func(e Event) { u.w.do(func() { u.handle(e) }) })
 	u.applyStatus(be.Status())
-	if !u.onSetup {
+	if !u.onSetup && u.win.Content() != u.keychain {
 		u.showMain()
 	}
 	u.list.start()
@@ -114,18 +143,25 @@ func (u *UI) build() {
 	u.tray = newTrayMenu(u.ShowWindow, u.syncNow, u.app.Quit)
 	u.status = newStatusBar(u.syncNow)
 	u.banners = newBannerArea(u.bannerAction)
-	u.setup = newSetupScreen(u.be, u.w, u.showMain, u.leaveSetup)
+	u.setup = newSetupScreen(u.be, u.w, u.openURL, u.showMain, u.leaveSetup)
 	u.detail = newDetailPanel(u.be, u.w, units, u.openURL, u.saveAs)
 	u.list = newActivitiesScreen(u.be, u.w, units, u.detail.show)
 	u.list.onFirstRows = u.onFirstRows
+	u.list.onOpen = u.openActivity
+	u.exporter = newListExporter(u.be, u.w, u.win, u.showInFolder)
+	u.list.onExport = u.exporter.start
+	u.connect = newConnectDialog(u.be, u.w, u.win, u.openURL, u.connected)
 	u.settings = newSettingsScreen(u.be, u.be, u.w, u.win, u.settingsSaved, func() { u.showSetup(true) })
+	u.settings.addAbout(u.opts.About)
+	u.keychain, u.keychainDetail = newKeychainScreen(u.quit)
 
-	split := container.NewHSplit(u.list.content, u.detail.content)
+	// The detail pane scrolls rather than set the window's minimum size.
+	split := container.NewHSplit(u.list.content, container.NewScroll(u.detail.content))
 	split.Offset = 0.55
 	u.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Activities", theme.ListIcon(), split),
 		container.NewTabItemWithIcon("Settings", theme.SettingsIcon(), u.settings.content))
-	u.main = container.NewBorder(u.banners.box, u.status.content, nil, nil, u.tabs)
+	u.main = container.NewStack(container.NewBorder(u.banners.box, u.status.content, nil, nil, u.tabs), u.list.tips.content)
 }
 
 // installTray puts the menu into the system tray when the platform has one.
@@ -135,7 +171,7 @@ func (u *UI) installTray(a fyne.App, icon fyne.Resource) {
 		return
 	}
 	u.hasTray = true
-	d.SetSystemTrayMenu(u.tray.menu)
+	d.SetSystemTrayMenu(u.tray.menu) // its title is the app's name: FyneApp.toml or app.SetMetadata
 	if icon != nil {
 		d.SetSystemTrayIcon(icon)
 	}
@@ -148,7 +184,7 @@ func (u *UI) TrayMenu() *fyne.Menu { return u.tray.menu }
 // the Fyne event loop until Quit; then it releases the backend
 // subscription. Call it on the main goroutine.
 func (u *UI) Run() {
-	if !u.hidden || !u.hasTray {
+	if !u.opts.Hidden || !u.hasTray {
 		u.win.Show()
 	}
 	u.app.Run()
@@ -200,7 +236,19 @@ func (u *UI) handle(e Event) {
 func (u *UI) applyStatus(st Status) {
 	u.st = st
 	u.refreshSyncState()
-	wantSetup := !st.Connected && st.NeedsReconnect == ""
+	u.scheduleBudgetRefresh(st.RateLimit)
+	if st.NoKeychain != "" {
+		u.keychainDetail.SetText("The keychain said: " + st.NoKeychain)
+		u.onSetup = false
+		u.win.SetContent(u.keychain)
+		return
+	}
+	if u.win.Content() == u.keychain {
+		u.win.SetContent(u.main)
+	}
+	// First run: nothing set up and nothing stored. After a logout the
+	// activities stay browsable, with a calm "Not connected" and Connect.
+	wantSetup := !st.Connected && st.NeedsReconnect == "" && !st.Configured && st.Activities == 0
 	switch {
 	case wantSetup && !u.onSetup:
 		u.showSetup(false)
@@ -216,6 +264,7 @@ func (u *UI) refreshSyncState() {
 		u.tray.menu.Refresh()
 	}
 	u.status.update(u.st, u.syncStarting, now)
+	u.setTooltip(trayTooltip(u.st, now))
 	specs := bannersFor(u.st)
 	if u.syncErr != "" {
 		specs = append(specs, bannerSpec{message: u.syncErr, severe: true})
@@ -225,6 +274,7 @@ func (u *UI) refreshSyncState() {
 
 func (u *UI) showSetup(byUser bool) {
 	u.setup.reset(byUser)
+	u.setup.setDemo(u.st.Demo)
 	u.onSetup, u.setupByUser = true, byUser
 	u.win.SetContent(u.setup.content)
 }
@@ -248,8 +298,13 @@ func (u *UI) leaveSetup() {
 
 func (u *UI) bannerAction(a bannerAction) {
 	u.ShowWindow()
+	if a == actionConnect {
+		u.connect.start()
+		return
+	}
 	u.showSetup(true)
 	if a == actionSetNgrok {
+		u.setup.optional.Open(0)
 		u.win.Canvas().Focus(u.setup.entries[FieldNgrokAuthtoken])
 	}
 }
@@ -279,9 +334,87 @@ func (u *UI) settingsSaved(s Settings) {
 
 // ShowFatal tells the user why owtray cannot keep running (e.g. its port is
 // taken) and quits when they close the message. Call it on the UI goroutine.
+// Without a keychain it shows the screen that says how to get one.
 func (u *UI) ShowFatal(message string) {
 	u.ShowWindow()
+	if st := u.be.Status(); st.NoKeychain != "" {
+		u.applyStatus(st)
+		return
+	}
 	d := dialog.NewInformation("owtray cannot run", message, u.win)
-	d.SetOnClosed(u.app.Quit)
+	d.SetOnClosed(u.quit)
 	d.Show()
+}
+
+// quit ends the app.
+func (u *UI) quit() { u.app.Quit() }
+
+// addShortcuts: Ctrl+F (Cmd+F) focuses the search, also from the filter
+// entries; Escape clears the search and filters.
+func (u *UI) addShortcuts() {
+	find := &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
+	focusSearch := func(fyne.Shortcut) {
+		u.tabs.SelectIndex(0)
+		u.win.Canvas().Focus(u.list.search)
+	}
+	u.win.Canvas().AddShortcut(find, focusSearch)
+	for _, e := range u.list.entries() {
+		e.onShortcut = func(s fyne.Shortcut) bool {
+			if s.ShortcutName() != find.ShortcutName() {
+				return false
+			}
+			focusSearch(s)
+			return true
+		}
+	}
+	u.win.Canvas().SetOnTypedKey(func(e *fyne.KeyEvent) {
+		if u.onSetup || u.tabs.SelectedIndex() != 0 {
+			return
+		}
+		if !u.list.typedKey(e) {
+			return
+		}
+		if e.Name != fyne.KeyEscape {
+			u.win.Canvas().Focus(u.list.list)
+		}
+	})
+}
+
+// openActivity opens an activity in a window of its own (Enter or a
+// double click in the list).
+func (u *UI) openActivity(a Activity) {
+	w := u.app.NewWindow(a.Name)
+	d := newDetailPanel(u.be, u.w, func() Units { return u.prefs.Units }, u.openURL, u.saveAs)
+	w.SetContent(d.content)
+	w.Resize(fyne.NewSize(720, 640))
+	d.show(a)
+	w.Show()
+}
+
+// connected is told that Connect succeeded.
+func (u *UI) connected() { u.applyStatus(u.be.Status()) }
+
+// setTooltip hands the tray's tooltip on when it changed.
+func (u *UI) setTooltip(text string) {
+	if u.opts.TrayTooltip == nil || text == u.tooltip {
+		return
+	}
+	u.tooltip = text
+	u.opts.TrayTooltip(text)
+}
+
+// scheduleBudgetRefresh redraws the sync state when a spent rate limit
+// resets, so "Sync now" comes back by itself.
+func (u *UI) scheduleBudgetRefresh(r RateLimit) {
+	if !budgetSpent(r, time.Now()) {
+		return
+	}
+	at := r.ResetsAt
+	time.AfterFunc(time.Until(at)+time.Second, func() {
+		u.w.do(func() {
+			if u.st.RateLimit.ResetsAt.Equal(at) {
+				u.refreshSyncState()
+			}
+		})
+	})
 }

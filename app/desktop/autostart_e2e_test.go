@@ -90,7 +90,7 @@ func TestAutostartHidden(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	menu := waitTrayMenu(t, conn, cmd.Process.Pid)
+	_, menu := waitTrayItem(t, conn, cmd.Process.Pid)
 	labels := menuLabels(t, menu)
 	if _, ok := labels["Open owtray"]; !ok {
 		t.Fatalf("tray menu lacks Open owtray: %v", labels)
@@ -126,9 +126,9 @@ func TestAutostartHidden(t *testing.T) {
 	}
 }
 
-// waitTrayMenu waits for the StatusNotifierItem of process pid to register
-// with the watcher and returns its dbusmenu.
-func waitTrayMenu(t *testing.T, conn *dbus.Conn, pid int) dbus.BusObject {
+// waitTrayItem waits for the StatusNotifierItem of process pid to register
+// with the watcher and returns it and its dbusmenu.
+func waitTrayItem(t *testing.T, conn *dbus.Conn, pid int) (item, menu dbus.BusObject) {
 	t.Helper()
 	service := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", pid)
 	apptest.WaitUntil(t, "the tray item to register", 20*time.Second, func() bool {
@@ -149,9 +149,10 @@ func waitTrayMenu(t *testing.T, conn *dbus.Conn, pid int) dbus.BusObject {
 		}
 		return false
 	})
-	mv, err := conn.Object(service, "/StatusNotifierItem").GetProperty("org.kde.StatusNotifierItem.Menu")
+	item = conn.Object(service, "/StatusNotifierItem")
+	mv, err := item.GetProperty("org.kde.StatusNotifierItem.Menu")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return conn.Object(service, mv.Value().(dbus.ObjectPath))
+	return item, conn.Object(service, mv.Value().(dbus.ObjectPath))
 }

@@ -12,12 +12,14 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/autostart"
 	"github.com/owtray/owtray/app/export"
 	"github.com/owtray/owtray/sync/engine"
 	"github.com/owtray/owtray/sync/store"
+	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/ui"
 )
 
@@ -35,6 +37,10 @@ type Backend struct {
 	status   ui.Status
 	settings ui.Settings
 	setup    app.SetupState // without secrets; refreshed by New and SaveSetup
+	// loggedOut: Logout ran in this window; until the next Connect the
+	// missing tokens are the calm "Not connected", not a lost connection.
+	loggedOut bool
+	sorted    sortedRows
 }
 
 var _ ui.Backend = (*Backend)(nil)
@@ -59,29 +65,64 @@ func New(a *app.App, opts Options) *Backend {
 	b.refreshStatus()
 	b.refreshSettings()
 	b.refreshSetup()
+	var pages pageCounter
+	a.Subscribe(func(ev app.Event) { // for the backend's lifetime, which is the app's
+		if ev.Kind == app.EventActivities || ev.Kind == app.EventNewActivity || pages.stored(ev) {
+			b.sorted.changed()
+		}
+	})
 	return b
+}
+
+// pageCounter follows a sync's progress to tell when a page was stored.
+type pageCounter struct {
+	mu   sync.Mutex
+	last int
+}
+
+// stored reports whether ev is the progress of a sync that stored more
+// activities since the last one: the list shows each page as it arrives.
+func (p *pageCounter) stored(ev app.Event) bool {
+	if ev.Kind != app.EventProgress || ev.Progress.Phase == engine.PhaseDetails {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	grew := ev.Progress.Activities != p.last
+	p.last = ev.Progress.Activities
+	return grew && p.last > 0
 }
 
 // Status returns the latest snapshot.
 func (b *Backend) Status() ui.Status {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.status
+	st := b.status
+	st.Configured = b.setup.ClientID != "" && b.setup.HasClientSecret
+	return st
 }
 
 // Subscribe forwards the app's events, refreshing the snapshot first.
 func (b *Backend) Subscribe(fn func(ui.Event)) func() {
+	var pages pageCounter
 	return b.app.Subscribe(func(ev app.Event) {
 		switch ev.Kind {
 		case app.EventStatus:
 			b.refreshStatus()
 			fn(ui.Event{Kind: ui.EventStatus})
 		case app.EventProgress:
+			stored := pages.stored(ev)
 			b.setProgress(ev.Progress)
 			fn(ui.Event{Kind: ui.EventStatus})
+			if stored {
+				b.sorted.changed()
+				fn(ui.Event{Kind: ui.EventActivitiesChanged})
+			}
 		case app.EventActivities:
+			b.sorted.changed() // before the list asks again
 			fn(ui.Event{Kind: ui.EventActivitiesChanged})
 		case app.EventNewActivity:
+			b.sorted.changed()
 			act := ui.Activity{ID: ev.ActivityID, Name: ev.Name}
 			if stored, err := b.app.Activity(ev.ActivityID); err == nil {
 				act = viewOf(stored)
@@ -96,12 +137,10 @@ func (b *Backend) refreshStatus() {
 	u := ui.Status{
 		Connected: st.Connected, Demo: b.demo, Athlete: st.AthleteName, AthleteID: st.AthleteID,
 		LastSync: st.LastSync, Syncing: st.Syncing, Progress: progress(st.Progress),
-		SyncError: st.LastSyncError,
-		Webhooks:  webhooks(st.Webhooks),
-		RateLimit: ui.RateLimit{
-			Used: st.RateLimits.Read.Usage15, Limit: st.RateLimits.Read.Limit15,
-			DailyUsed: st.RateLimits.Read.UsageDay, DailyLimit: st.RateLimits.Read.LimitDay,
-		},
+		SyncError:  st.LastSyncError,
+		Webhooks:   webhooks(st.Webhooks),
+		RateLimit:  rateLimit(st.RateLimits, time.Now()),
+		Activities: st.Activities,
 	}
 	if err != nil {
 		u.SyncError = err.Error()
@@ -109,16 +148,55 @@ func (b *Backend) refreshStatus() {
 	if st.DamagedRecords > 0 && u.SyncError == "" {
 		u.SyncError = app.DamagedWarning(st.DamagedRecords) // the list skips them
 	}
-	if !st.Connected && st.Activities > 0 {
+	if st.Problem.Kind == app.ProblemNoKeychain {
+		u.NoKeychain = st.Problem.Message
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if st.Connected {
+		b.loggedOut = false
+	}
+	if !st.Connected && st.Activities > 0 && !b.loggedOut && u.NoKeychain == "" {
 		// Local data stays browsable; the banner offers Reconnect.
 		u.NeedsReconnect = reconnectReason(st.Problem)
 		if err != nil {
 			u.NeedsReconnect = msgNoLongerConnected
 		}
 	}
-	b.mu.Lock()
+	if !st.Connected {
+		u.SyncError = "" // the "Not connected" state says what to do
+	}
 	b.status = u
-	b.mu.Unlock()
+}
+
+// rateLimit is the read budget as the window shows it: the binding limit's
+// remaining requests and when it resets.
+func rateLimit(s strava.RateLimitSnapshot, now time.Time) ui.RateLimit {
+	r := ui.RateLimit{
+		Used: s.Read.Usage15, Limit: s.Read.Limit15,
+		DailyUsed: s.Read.UsageDay, DailyLimit: s.Read.LimitDay,
+	}
+	b := s.ReadBudget(now)
+	if !b.Known {
+		return r
+	}
+	if r.Limit <= 0 { // only the overall limit is known
+		r.Used, r.Limit = s.Overall.Usage15, s.Overall.Limit15
+		r.DailyUsed, r.DailyLimit = s.Overall.UsageDay, s.Overall.LimitDay
+	}
+	// Remaining15 already counts what the day leaves; the day binds when
+	// it leaves no more than that.
+	r.Remaining, r.ResetsAt = b.Remaining15, b.Reset15
+	if b.RemainingDay <= b.Remaining15 {
+		r.ResetsAt = b.ResetDay
+	}
+	if !now.Before(s.BlockedUntil) {
+		return r
+	}
+	if r.ResetsAt.Before(s.BlockedUntil) {
+		r.Remaining, r.ResetsAt = 0, s.BlockedUntil
+	}
+	return r
 }
 
 const msgNoLongerConnected = "owtray is no longer connected to Strava (access was revoked or ended); reconnect to keep your activities in sync"
@@ -205,6 +283,10 @@ func (b *Backend) Activities(_ context.Context, f ui.Filter) (ui.ActivityPage, e
 	if q.Limit <= 0 {
 		q.Limit = DefaultPageSize
 	}
+	if f.Sort != ui.SortDate || f.Ascending {
+		items, total, err := b.sorted.page(b.app, q, f)
+		return ui.ActivityPage{Items: items, Total: total}, err
+	}
 	items, err := b.app.Activities(q)
 	if err != nil {
 		return ui.ActivityPage{}, err
@@ -262,6 +344,9 @@ func (b *Backend) Export(ctx context.Context, id int64, format ui.ExportFormat, 
 	}
 	if format == ui.ExportJSON {
 		return export.JSON(w, []store.Activity{act})
+	}
+	if !hasRoute(act) {
+		return errNoGPS // without spending a request on its streams
 	}
 	tracks, err := b.app.GPXTracks(ctx, []store.Activity{act})
 	if err != nil {
@@ -352,8 +437,13 @@ func (b *Backend) SaveSetup(_ context.Context, f ui.SetupForm) error {
 }
 
 // Connect runs the browser login.
-func (b *Backend) Connect(ctx context.Context) (ui.ConnectResult, error) {
-	res, err := b.app.Login(ctx, app.LoginOptions{})
+func (b *Backend) Connect(ctx context.Context, onURL func(url string, browserErr error)) (ui.ConnectResult, error) {
+	opts := app.LoginOptions{}
+	if onURL != nil {
+		opts.OnURL = func(url string) { onURL(url, nil) }
+		opts.OnBrowserError = func(url string, err error) { onURL(url, err) }
+	}
+	res, err := b.app.Login(ctx, opts)
 	if err != nil {
 		reason := map[app.ConnectProblem]ui.ConnectReason{
 			app.ConnectDenied: ui.ConnectDenied, app.ConnectMissingScope: ui.ConnectMissingScope,
@@ -380,6 +470,9 @@ func (b *Backend) StartDemo(ctx context.Context) error {
 
 // Logout revokes access and removes the tokens; wipe deletes local data.
 func (b *Backend) Logout(ctx context.Context, wipe bool) error {
+	b.mu.Lock()
+	b.loggedOut = true
+	b.mu.Unlock()
 	_, err := b.app.Logout(ctx, wipe)
 	b.refreshStatus()
 	return err

@@ -43,7 +43,7 @@ func TestConnectSyncBrowseExport(t *testing.T) {
 	events := make(chan ui.Event, 256)
 	cancel := be.Subscribe(func(e ui.Event) { events <- e })
 	defer cancel()
-	res, err := be.Connect(context.Background())
+	res, err := be.Connect(context.Background(), nil)
 	if err != nil || res.AthleteID != srv.Sim.AthleteID() {
 		t.Fatalf("connect: %+v %v", res, err)
 	}
@@ -122,8 +122,8 @@ func TestConnectSyncBrowseExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := be.Status()
-	if st.Connected || st.NeedsReconnect == "" {
-		t.Errorf("after logout without wipe the data stays and the window offers Reconnect: %+v", st)
+	if st.Connected || st.NeedsReconnect != "" || !st.Configured || st.Activities != 250 || st.SyncError != "" {
+		t.Errorf("after logout without wipe the data stays and the window is calmly not connected: %+v", st)
 	}
 	if n, _ := a.CountActivities(store.Query{}); n != 250 {
 		t.Errorf("local data after logout: %d", n)
@@ -149,7 +149,7 @@ func TestConnectFailuresAreClassified(t *testing.T) {
 			if tt.sim != nil {
 				tt.sim(srv.Sim)
 			}
-			_, err := be.Connect(context.Background())
+			_, err := be.Connect(context.Background(), nil)
 			var ce *ui.ConnectError
 			if !errors.As(err, &ce) || ce.Reason != tt.reason {
 				t.Fatalf("err = %#v, want reason %d", err, tt.reason)

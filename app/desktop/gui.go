@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/cli"
@@ -65,13 +64,16 @@ func servePprof(ctx context.Context, addr string, log *slog.Logger) {
 // main goroutine and the app's long-running parts beside it, until Quit or
 // ctx ends.
 func Run(ctx context.Context, a *app.App, opts cli.GUIOptions) error {
+	if err := CheckDisplay(opts.LookupEnv); err != nil {
+		return err // before Fyne: GLFW panics without a display
+	}
 	if _, ok := opts.LookupEnv("GOMEMLIMIT"); !ok {
 		// A tray app lives for days: keep the Go heap near its live size
 		// (~40 MB, mostly Fyne's parsed fonts) instead of letting garbage
 		// double it between collections.
 		debug.SetMemoryLimit(desktopMemoryLimit)
 	}
-	fa := fyneapp.NewWithID(app.ID)
+	fa := NewFyneApp()
 	beOpts := Options{Demo: opts.Demo, Autostart: opts.Autostart}
 	if !opts.Demo {
 		// Restarting as the demo quits this window first.
@@ -84,7 +86,7 @@ func Run(ctx context.Context, a *app.App, opts cli.GUIOptions) error {
 		}
 	}
 	be := New(a, beOpts)
-	uiOpts := ui.Options{Icon: assets.Icon, Logger: opts.Logger, Hidden: opts.Hidden}
+	uiOpts := UIOptions(a, ui.Options{Icon: assets.Icon, Logger: opts.Logger, Hidden: opts.Hidden})
 	if probe, ok := opts.LookupEnv(EnvStartupProbe); ok && probe != "" {
 		// The cold-start benchmark waits for this line (and may ask to quit).
 		uiOpts.OnFirstRows = func() {

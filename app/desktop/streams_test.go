@@ -16,7 +16,7 @@ func syncedBackend(t testing.TB, activities int) (*desktop.Backend, func() map[s
 	t.Helper()
 	be, _, srv := newBackend(t, activities, nil)
 	ctx := context.Background()
-	if _, err := be.Connect(ctx); err != nil {
+	if _, err := be.Connect(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := be.SyncNow(ctx); err != nil {

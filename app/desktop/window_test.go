@@ -3,6 +3,7 @@ package desktop_test
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/png"
@@ -74,7 +75,7 @@ func startDemo(t *testing.T, bin string, args ...string) *demoProcess {
 	d.env = append(os.Environ(), "OWTRAY_DATA_DIR="+d.dataDir, cli.EnvKeychainService+"="+service, "LANG=en_US.UTF-8")
 	d.cmd = exec.Command(bin, append([]string{"demo", "--upload-every", "0"}, args...)...)
 	d.cmd.Env = d.env
-	d.cmd.Dir = t.TempDir() // not the checkout: no ./.env
+	d.cmd.Dir = t.TempDir() // not the checkout: no ./.env, no FyneApp.toml to read
 	d.cmd.Stderr = os.Stderr
 	out, err := d.cmd.StdoutPipe()
 	if err != nil {
@@ -185,13 +186,15 @@ func TestDemoWindowAndTray(t *testing.T) {
 	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
 		saveDocScreenshots(t, dir, shot)
 	}
+	checkMinimumWindow(t)
 
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	menu := waitTrayMenu(t, conn, d.cmd.Process.Pid)
+	item, menu := waitTrayItem(t, conn, d.cmd.Process.Pid)
+	checkTrayTitleAndTooltip(t, item)
 	labels := menuLabels(t, menu)
 	for _, want := range []string{"Open owtray", "Sync now", "Quit"} {
 		if _, ok := labels[want]; !ok {
@@ -231,6 +234,105 @@ func TestDemoWindowAndTray(t *testing.T) {
 	logText, err := os.ReadFile(filepath.Join(d.dataDir, "demo", cli.LogFile))
 	if err != nil || !strings.Contains(string(logText), "owtray is running") || strings.Contains(string(logText), cli.SimClientSecret) {
 		t.Errorf("log file: %v\n%.500s", err, logText)
+	}
+}
+
+// windowGeometry is the owtray window's size, e.g. "1180x760".
+func windowGeometry(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$", "getwindowgeometry").CombinedOutput()
+	if err != nil {
+		t.Fatalf("xdotool: %v %s", err, out)
+	}
+	m := regexp.MustCompile(`Geometry: (\d+x\d+)`).FindStringSubmatch(string(out))
+	if m == nil {
+		t.Fatalf("no geometry in %q", out)
+	}
+	return m[1]
+}
+
+// checkMinimumWindow: the window accepts 960×600 (its size hints allow it)
+// and keeps that size while it works (it never grows by itself).
+func checkMinimumWindow(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("sh", "-c", "xprop -id $(xdotool search --onlyvisible --name '^owtray$' | head -1) WM_NORMAL_HINTS").CombinedOutput()
+	if err != nil {
+		t.Fatalf("xprop: %v %s", err, out)
+	}
+	if m := regexp.MustCompile(`minimum size: (\d+) by (\d+)`).FindStringSubmatch(string(out)); m != nil {
+		if w, h := atoi(t, m[1]), atoi(t, m[2]); w > 960 || h > 600 {
+			t.Errorf("the window's minimum size is %dx%d, more than 960x600", w, h)
+		}
+	}
+	if o, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$", "windowsize", "960", "600").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool: %v %s", err, o)
+	}
+	apptest.WaitUntil(t, "the window at 960x600", 5*time.Second, func() bool { return windowGeometry(t) == "960x600" })
+	time.Sleep(3 * time.Second) // status updates, list refreshes
+	if got := windowGeometry(t); got != "960x600" {
+		t.Errorf("the window grew to %s by itself", got)
+	}
+	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
+		screenshot(t, filepath.Join(os.TempDir(), "owtray-960x600.png")) // for a look, not for README
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	var n int
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// checkTrayTitleAndTooltip: the tray item is titled "owtray" (not the app
+// ID) and its tooltip tells the last sync and the webhook state.
+func checkTrayTitleAndTooltip(t *testing.T, item dbus.BusObject) {
+	t.Helper()
+	title, err := item.GetProperty("org.kde.StatusNotifierItem.Title")
+	if err != nil || title.Value() != "owtray" {
+		t.Errorf("tray title %v (%v), want owtray", title.Value(), err)
+	}
+	var tip struct {
+		Icon   string
+		Images []struct {
+			W, H int32
+			Data []byte
+		}
+		Title, Text string
+	}
+	apptest.WaitUntil(t, "the tray tooltip", 10*time.Second, func() bool {
+		v, err := item.GetProperty("org.kde.StatusNotifierItem.ToolTip")
+		if err != nil || dbus.Store([]any{v.Value()}, &tip) != nil {
+			return false
+		}
+		return strings.Contains(tip.Title, "Last sync") && strings.Contains(tip.Title, "Webhooks")
+	})
+	if !strings.HasPrefix(tip.Title, "owtray · ") {
+		t.Errorf("tooltip %q", tip.Title)
+	}
+}
+
+// TestNoDisplayIsOneLine: without a display the window ends with one line
+// that names DISPLAY and `owtray serve`, exit 1, before Fyne (whose GLFW
+// panics without a display).
+func TestNoDisplayIsOneLine(t *testing.T) {
+	bin := owtray.Path(t)
+	for _, display := range []string{"", ":87"} {
+		cmd := exec.Command(bin)
+		cmd.Dir = t.TempDir()
+		cmd.Env = append(os.Environ(), "DISPLAY="+display, "OWTRAY_DATA_DIR="+t.TempDir())
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			t.Fatalf("DISPLAY=%q: %v, want exit 1\n%s", display, err, out)
+		}
+		text := strings.TrimSpace(string(out))
+		if strings.Count(text, "\n") != 0 || !strings.Contains(text, "DISPLAY") || !strings.Contains(text, "owtray serve") ||
+			strings.Contains(text, "panic") || strings.Contains(text, "goroutine") {
+			t.Errorf("DISPLAY=%q: output %q, want one line naming DISPLAY and owtray serve", display, text)
+		}
 	}
 }
 
@@ -330,5 +432,54 @@ func TestSetupScreenRenders(t *testing.T) {
 	}
 	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
 		copyFile(t, shot, filepath.Join(dir, "screenshot-setup.png"))
+	}
+}
+
+// TestNoKeychainScreenQuits: without a keychain (and here without a D-Bus
+// session, so without a tray) the window explains how to get one and its
+// Quit ends the app cleanly: no Go panic in the tray code.
+func TestNoKeychainScreenQuits(t *testing.T) {
+	requireDesktop(t)
+	bin := owtray.Path(t)
+	cmd := exec.Command(bin)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent", "OWTRAY_DATA_DIR="+t.TempDir(),
+		"STRAVA_CLIENT_ID=12345", "LANG=en_US.UTF-8")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	apptest.WaitUntil(t, "the window", 20*time.Second, func() bool {
+		o, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$").Output()
+		return len(strings.TrimSpace(string(o))) > 0
+	})
+	time.Sleep(2 * time.Second) // the keychain answer and the screen
+	shot := filepath.Join(t.TempDir(), "nokeychain.png")
+	if n := screenshot(t, shot); n < 20 {
+		t.Fatalf("the screen has %d colours: the window did not render", n)
+	}
+	// The Quit button below the explanation, at the top left of the window.
+	if o, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$", "windowmove", "0", "0").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool: %v %s", err, o)
+	}
+	if o, err := exec.Command("xdotool", "mousemove", "43", "240", "click", "1").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool: %v %s", err, o)
+	}
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() != 1 {
+			t.Errorf("exit %d, want 0 or 1 (owtray cannot run)", exit.ExitCode())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("Quit did not end the app\n%s", out.String())
+	}
+	if text := out.String(); strings.Contains(text, "panic") || strings.Contains(text, "goroutine ") ||
+		!strings.Contains(text, "no OS keychain available") {
+		t.Errorf("output:\n%s", text)
 	}
 }

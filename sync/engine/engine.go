@@ -251,16 +251,30 @@ func (e *Engine) sync(ctx context.Context, opts Options) (rep Report, err error)
 		if err == nil {
 			n, derr := e.fetchDetails(ctx, added, &rep)
 			rep.DetailsFetched += n
-			err = derr
+			err = e.detailsFailure(ctx, derr)
 		}
 	}
 	if err == nil && opts.Details {
-		_, err = e.backfill(ctx, 0, &rep)
+		_, derr := e.backfill(ctx, 0, &rep)
+		err = e.detailsFailure(ctx, derr)
 	}
 	if pending, perr := e.store.MissingDetails(0); perr == nil {
 		rep.DetailsPending = len(pending)
 	}
 	return rep, err
+}
+
+// detailsFailure is what a failed detail fetch means for the sync: the
+// activities are stored and their details stay pending for the next
+// back-fill, so Strava's rate limit does not make the sync fail (a sync the
+// user started must not fail on the back-fill's share). A refused token or
+// a cancelled sync still does.
+func (e *Engine) detailsFailure(ctx context.Context, err error) error {
+	if err == nil || errors.Is(err, strava.ErrUnauthorized) || ctx.Err() != nil {
+		return err
+	}
+	e.cfg.Logger.Info("detail back-fill paused; the details stay pending", "err", err)
+	return nil
 }
 
 // finish records the outcome and the rate-limit snapshot for status and for

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -355,5 +356,24 @@ func TestProgressEvents(t *testing.T) {
 	defer w.mu.Unlock()
 	if len(w.events) != 4 || w.events[0].Activities != 200 || !w.events[3].Done || w.events[3].Total != 450 {
 		t.Fatalf("events %+v", w.events)
+	}
+}
+
+// TestDetailsNeverFailTheSync: Strava refusing detail requests (429) leaves
+// them pending for the next back-fill; the sync itself succeeds.
+func TestDetailsNeverFailTheSync(t *testing.T) {
+	w := newWorld(t, worldOptions{activities: 30})
+	w.sync(engine.Options{})
+	w.sim.FailNext(50, http.StatusTooManyRequests, "/api/v3/activities/")
+	rep, err := w.eng.Sync(context.Background(), engine.Options{Details: true})
+	if err != nil {
+		t.Fatalf("sync with refused details: %v", err)
+	}
+	if rep.DetailsFetched != 0 || rep.DetailsPending != 30 {
+		t.Errorf("report %+v: want every detail still pending", rep)
+	}
+	st, _ := w.store.SyncState()
+	if st.LastSyncError != "" {
+		t.Errorf("last sync error %q", st.LastSyncError)
 	}
 }
