@@ -275,7 +275,7 @@ func (k SortKey) compareNumbers(a, b Activity) int {
 	case SortElevation:
 		return cmp.Compare(a.TotalElevationGain, b.TotalElevationGain)
 	}
-	return a.StartDateLocal.Compare(b.StartDateLocal)
+	return a.StartDate.Compare(b.StartDate)
 }
 
 // SortActivities orders items (given newest first) by f's sort, as
@@ -298,7 +298,7 @@ func SortActivities(items []Activity, f Filter) {
 	}
 	keys := make([]keyed, len(items))
 	for i, a := range items {
-		k := keyed{i: i, at: a.StartDateLocal}
+		k := keyed{i: i, at: a.StartDate}
 		switch f.Sort {
 		case SortName:
 			k.text = strings.ToLower(a.Name)
@@ -351,6 +351,10 @@ type Activity struct {
 	ID        int64
 	Name      string
 	SportType string // Strava's sport_type, any value, e.g. "TrailRun"
+	// StartDate is the start as an instant (UTC): what the date sort and
+	// the stored order follow, so activities in other time zones fall in
+	// their real order.
+	StartDate time.Time
 	// StartDateLocal is the wall-clock start where the activity happened:
 	// its clock reading is the local time (read the fields, never convert).
 	StartDateLocal     time.Time

@@ -159,7 +159,7 @@ func (f *fakeBackend) Activities(ctx context.Context, flt Filter) (ActivityPage,
 		if page.Total >= flt.Offset && (flt.Limit == 0 || len(page.Items) < flt.Limit) {
 			// Like app/desktop's: list items carry only the indexed fields.
 			page.Items = append(page.Items, Activity{ID: a.ID, Name: a.Name, SportType: a.SportType,
-				StartDateLocal: a.StartDateLocal, Timezone: a.Timezone, Distance: a.Distance,
+				StartDate: a.StartDate, StartDateLocal: a.StartDateLocal, Timezone: a.Timezone, Distance: a.Distance,
 				MovingTime: a.MovingTime, ElapsedTime: a.ElapsedTime, TotalElevationGain: a.TotalElevationGain,
 				Private: a.Private})
 		}
@@ -401,7 +401,8 @@ func makeActivities(n int) []Activity {
 		a := Activity{
 			ID: int64(1000 + n - i), Name: fmt.Sprintf("%s %d", names[i%len(names)], n-i),
 			SportType: sport, StartDateLocal: start.Add(-time.Duration(i) * 13 * time.Hour),
-			Timezone: "(GMT+01:00) Europe/Zurich", Distance: 1000 + float64(i%50)*370,
+			StartDate: start.Add(-time.Duration(i)*13*time.Hour - time.Hour), // Zurich is UTC+1
+			Timezone:  "(GMT+01:00) Europe/Zurich", Distance: 1000 + float64(i%50)*370,
 			MovingTime: 1800 + i%3600, ElapsedTime: 2000 + i%3600, TotalElevationGain: float64(i % 300),
 			Private: i%7 == 0, Loaded: true,
 		}

@@ -15,8 +15,8 @@ import (
 // listItem is a list row: the indexed fields only, no JSON to decode.
 func listItem(a store.Activity) ui.Activity {
 	return ui.Activity{
-		ID: a.ID, Name: a.Name, SportType: a.SportType, StartDateLocal: a.StartDateLocal, Timezone: a.Timezone,
-		Distance: a.Distance, MovingTime: a.MovingTime, ElapsedTime: a.ElapsedTime,
+		ID: a.ID, Name: a.Name, SportType: a.SportType, StartDate: a.StartDate, StartDateLocal: a.StartDateLocal,
+		Timezone: a.Timezone, Distance: a.Distance, MovingTime: a.MovingTime, ElapsedTime: a.ElapsedTime,
 		TotalElevationGain: a.TotalElevationGain, Private: a.Private,
 	}
 }

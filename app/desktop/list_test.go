@@ -83,7 +83,7 @@ func TestActivitiesInEverySortOrder(t *testing.T) {
 					if (asc && c > 0) || (!asc && c < 0) {
 						t.Fatalf("sort %d asc %v: %+v before %+v", k, asc, rows[i-1], a)
 					}
-					if c == 0 && rows[i-1].StartDateLocal.Before(a.StartDateLocal) {
+					if c == 0 && rows[i-1].StartDate.Before(a.StartDate) {
 						t.Fatalf("sort %d asc %v: tie not newest first", k, asc)
 					}
 				}

@@ -53,6 +53,7 @@ type limitedConn struct {
 	loopback bool
 	elem     *list.Element // in waiting; nil while a request runs
 	gone     bool          // closed by the limiter or reported closed
+	served   bool          // a complete request arrived on it (a real client, idle between requests)
 }
 
 // CloseWrite keeps the server's graceful close of TCP connections.
@@ -116,19 +117,28 @@ func (l *connLimiter) admit(c net.Conn) *limitedConn {
 
 // victimLocked picks and forgets the connection to close: the oldest
 // waiting one of remote, or ("") of the remote with the most connections.
-// Nil when there is none.
+// Connections that never sent a complete request (what a slowloris holds)
+// go before idle ones that did (a client such as Strava keeping its
+// connection alive between events). Nil when there is none.
 func (l *connLimiter) victimLocked(remote string) *limitedConn {
 	var victim *limitedConn
+	better := func(c *limitedConn) bool {
+		switch {
+		case victim == nil:
+			return true
+		case c.served != victim.served:
+			return !c.served
+		case remote != "":
+			return false // the oldest of remote's, in this tier
+		}
+		return l.byRemote[c.remote] > l.byRemote[victim.remote]
+	}
 	for e := l.waiting.Front(); e != nil; e = e.Next() {
 		c := e.Value.(*limitedConn)
-		if remote != "" {
-			if c.remote == remote {
-				victim = c
-				break
-			}
+		if remote != "" && c.remote != remote {
 			continue
 		}
-		if victim == nil || l.byRemote[c.remote] > l.byRemote[victim.remote] {
+		if better(c) {
 			victim = c
 		}
 	}
@@ -167,6 +177,7 @@ func (l *connLimiter) connState(nc net.Conn, st http.ConnState) {
 	}
 	switch st {
 	case http.StateActive: // a complete request header arrived
+		c.served = true
 		if c.elem != nil {
 			l.waiting.Remove(c.elem)
 			c.elem = nil

@@ -234,3 +234,53 @@ func BenchmarkPromptRequestUnderSlowClients(b *testing.B) {
 		})
 	}
 }
+
+// TestConnLimiterKeepsServedConnections: when the cap is reached, a
+// connection that never sent a complete request (a slowloris) goes before
+// an older one that was served and waits idle for its client's next
+// request (Strava keeping its connection alive between events).
+func TestConnLimiterKeepsServedConnections(t *testing.T) {
+	ln := newChanListener()
+	l := limitConns(ln, 3, 2, slog.New(slog.DiscardHandler))
+	t.Cleanup(func() { _ = ln.Close() })
+	accepted := make(chan *limitedConn, 8)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c.(*limitedConn)
+		}
+	}()
+	connect := func() (*limitedConn, net.Conn) {
+		t.Helper()
+		server, client := net.Pipe()
+		ln.conns <- addrConn{Conn: server, remote: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}}
+		select {
+		case c := <-accepted:
+			return c, client
+		case <-time.After(2 * time.Second):
+			t.Fatal("not admitted")
+			return nil, nil
+		}
+	}
+	closed := func(peer net.Conn) bool {
+		_ = peer.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		_, err := peer.Read(make([]byte, 1))
+		return err == io.EOF || err == io.ErrClosedPipe
+	}
+	strava, stravaPeer := connect()
+	l.connState(strava, http.StateActive)
+	l.connState(strava, http.StateIdle) // answered, kept alive
+	_, slow1 := connect()
+	_, slow2 := connect()
+	_, _ = connect() // full: the oldest unserved one goes
+	if !closed(slow1) || closed(slow2) || closed(stravaPeer) {
+		t.Fatalf("closed: slow1 %v, slow2 %v, strava %v; want only slow1", closed(slow1), closed(slow2), closed(stravaPeer))
+	}
+	_, _ = connect()
+	if !closed(slow2) || closed(stravaPeer) {
+		t.Fatalf("closed: slow2 %v, strava %v; want slow2 only", closed(slow2), closed(stravaPeer))
+	}
+}
