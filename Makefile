@@ -39,9 +39,10 @@ build-headless:
 headless-check:
 	GO=$(GO) .ci/headless-check
 
-# staticcheck (checks in staticcheck.conf) and the import rules of
+# gofmt, staticcheck (checks in staticcheck.conf) and the import rules of
 # docs/ARCHITECTURE.md (.ci/layering, which first tests itself).
 lint: deps-test
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$unformatted" ] || { echo "gofmt needed: $$unformatted"; exit 1; }
 	$(GO) run $(STATICCHECK) ./...
 	.ci/layering --self-test
 	GO=$(GO) .ci/layering
