@@ -157,7 +157,7 @@ func (u *UI) build() {
 
 	// The detail pane scrolls rather than set the window's minimum size.
 	split := container.NewHSplit(u.list.content, container.NewScroll(u.detail.content))
-	split.Offset = 0.55
+	split.Offset = 0.45 // the list keeps at least its minimum width; the detail gets the rest
 	u.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Activities", theme.ListIcon(), split),
 		container.NewTabItemWithIcon("Settings", theme.SettingsIcon(), u.settings.content))

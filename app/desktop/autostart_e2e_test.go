@@ -109,7 +109,7 @@ func TestAutostartHidden(t *testing.T) {
 	if out, err := second.CombinedOutput(); err != nil {
 		t.Fatalf("second --hidden start: %v %s", err, out)
 	}
-	time.Sleep(time.Second)
+	time.Sleep(time.Second) // a window would have mapped by now (what is checked is that none does)
 	if visible() {
 		t.Fatal("a second --hidden start showed the window")
 	}

@@ -2,6 +2,7 @@ package desktop_test
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -165,6 +166,53 @@ func screenshot(t *testing.T, path string) int {
 	return len(colours)
 }
 
+// waitScreenSettled waits until two screenshots in a row show the same
+// pixels: the window has drawn what it was asked to (a list refresh, a
+// detail loading its streams), instead of sleeping for a guess.
+func waitScreenSettled(t *testing.T, what string, limit time.Duration) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "settle.png")
+	var last [sha256.Size]byte
+	apptest.WaitUntil(t, what, limit, func() bool {
+		h := screenPixels(t, path)
+		same := h == last
+		last = h
+		return same
+	})
+}
+
+// screenPixels is a hash of the screen's pixels (not of the PNG file,
+// whose metadata holds a time stamp).
+func screenPixels(t *testing.T, path string) [sha256.Size]byte {
+	t.Helper()
+	if out, err := exec.Command("import", "-window", "root", path).CombinedOutput(); err != nil {
+		t.Fatalf("import: %v %s", err, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	b := img.Bounds()
+	px := make([]byte, 0, 4*b.Dx())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		px = px[:0]
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			px = append(px, byte(r>>8), byte(g>>8), byte(bl>>8))
+		}
+		h.Write(px)
+	}
+	var sum [sha256.Size]byte
+	copy(sum[:], h.Sum(nil))
+	return sum
+}
+
 // TestDemoWindowAndTray starts the real binary as `owtray demo` under Xvfb:
 // the window renders the activity list, the tray's StatusNotifierItem is
 // registered with the watcher, its dbusmenu has the items, and clicking
@@ -178,7 +226,7 @@ func TestDemoWindowAndTray(t *testing.T) {
 		n, _ := st["activities"].(float64)
 		return n == 1500
 	})
-	time.Sleep(time.Second) // let the list redraw after the import
+	waitScreenSettled(t, "the list to redraw after the import", 60*time.Second)
 	shot := filepath.Join(t.TempDir(), "demo.png")
 	if n := screenshot(t, shot); n < 50 {
 		t.Fatalf("the screen has %d colours: the window did not render", n)
@@ -206,7 +254,7 @@ func TestDemoWindowAndTray(t *testing.T) {
 	var before int
 	apptest.WaitUntil(t, "the background sync to go quiet", 60*time.Second, func() bool {
 		before = d.simRequests(t)
-		time.Sleep(1500 * time.Millisecond)
+		time.Sleep(1500 * time.Millisecond) // quiet means: no request over this span
 		return d.simRequests(t) == before
 	})
 	if call := menu.Call("com.canonical.dbusmenu.Event", 0, labels["Sync now"], "clicked", dbus.MakeVariant(""), uint32(0)); call.Err != nil {
@@ -268,7 +316,7 @@ func checkMinimumWindow(t *testing.T) {
 		t.Fatalf("xdotool: %v %s", err, o)
 	}
 	apptest.WaitUntil(t, "the window at 960x600", 5*time.Second, func() bool { return windowGeometry(t) == "960x600" })
-	time.Sleep(3 * time.Second) // status updates, list refreshes
+	time.Sleep(3 * time.Second) // what is checked is that nothing grows it over time (status updates, list refreshes)
 	if got := windowGeometry(t); got != "960x600" {
 		t.Errorf("the window grew to %s by itself", got)
 	}
@@ -380,12 +428,12 @@ func saveDocScreenshots(t *testing.T, dir, listShot string) {
 		}
 	}
 	xdotool("mousemove", "300", "190", "click", "1") // the first row
-	time.Sleep(3 * time.Second)                      // the detail and its streams load
+	waitScreenSettled(t, "the detail and its streams", 60*time.Second)
 	xdotool("mousemove", "900", "560")
-	time.Sleep(time.Second)
+	waitScreenSettled(t, "the chart's hover readout", 10*time.Second)
 	screenshot(t, filepath.Join(dir, "screenshot-detail.png"))
 	xdotool("mousemove", "773", "303", "click", "1") // the Laps tab
-	time.Sleep(time.Second)
+	waitScreenSettled(t, "the laps table", 10*time.Second)
 	screenshot(t, filepath.Join(dir, "screenshot-laps.png"))
 }
 
@@ -426,7 +474,7 @@ func TestSetupScreenRenders(t *testing.T) {
 		out, _ := exec.Command("xdotool", "search", "--name", "^owtray$").Output()
 		return len(strings.TrimSpace(string(out))) > 0
 	})
-	time.Sleep(2 * time.Second)
+	waitScreenSettled(t, "the setup screen to draw", 20*time.Second)
 	if n := screenshot(t, shot); n < 20 {
 		t.Fatalf("the screen has %d colours: the setup window did not render", n)
 	}
@@ -457,7 +505,7 @@ func TestNoKeychainScreenQuits(t *testing.T) {
 		o, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$").Output()
 		return len(strings.TrimSpace(string(o))) > 0
 	})
-	time.Sleep(2 * time.Second) // the keychain answer and the screen
+	waitScreenSettled(t, "the no-keychain screen", 20*time.Second)
 	shot := filepath.Join(t.TempDir(), "nokeychain.png")
 	if n := screenshot(t, shot); n < 20 {
 		t.Fatalf("the screen has %d colours: the window did not render", n)
