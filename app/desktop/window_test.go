@@ -143,6 +143,21 @@ func (d *demoProcess) stop(t *testing.T) { apptest.StopGracefully(t, d.cmd, 15*t
 // the area of the window holds (a blank or black screen has one or two).
 func screenshot(t *testing.T, path string) int {
 	t.Helper()
+	img := captureScreen(t, path)
+	colours := map[[3]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+		}
+	}
+	return len(colours)
+}
+
+// captureScreen saves the whole screen to path (PNG) and returns it decoded.
+func captureScreen(t *testing.T, path string) image.Image {
+	t.Helper()
 	if out, err := exec.Command("import", "-window", "root", path).CombinedOutput(); err != nil {
 		t.Fatalf("import: %v %s", err, out)
 	}
@@ -155,15 +170,7 @@ func screenshot(t *testing.T, path string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	colours := map[[3]uint32]bool{}
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y += 3 {
-		for x := b.Min.X; x < b.Max.X; x += 3 {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
-		}
-	}
-	return len(colours)
+	return img
 }
 
 // waitScreenSettled waits until two screenshots in a row show the same
@@ -185,18 +192,7 @@ func waitScreenSettled(t *testing.T, what string, limit time.Duration) {
 // whose metadata holds a time stamp).
 func screenPixels(t *testing.T, path string) [sha256.Size]byte {
 	t.Helper()
-	if out, err := exec.Command("import", "-window", "root", path).CombinedOutput(); err != nil {
-		t.Fatalf("import: %v %s", err, out)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := captureScreen(t, path)
 	h := sha256.New()
 	b := img.Bounds()
 	px := make([]byte, 0, 4*b.Dx())
