@@ -91,7 +91,15 @@ type Account interface {
 	StartDemo(ctx context.Context) error
 	// Logout revokes access at Strava and deletes the tokens from the
 	// keychain; wipe also deletes the locally stored activities.
-	Logout(ctx context.Context, wipe bool) error
+	Logout(ctx context.Context, wipe bool) (LogoutResult, error)
+}
+
+// LogoutResult is how a logout went at Strava (the tokens are gone from
+// the keychain either way).
+type LogoutResult struct {
+	// NotRevoked, when set, says that Strava did not confirm the revoke
+	// and what to do about it.
+	NotRevoked string
 }
 
 // Preferences reads and stores the user's settings.

@@ -36,7 +36,8 @@ type fakeBackend struct {
 	// exportStep runs before each activity of ExportList; it may block,
 	// and report a rate-limit wait with wait.
 	exportStep func(ctx context.Context, i int, wait func(time.Time)) error
-	noBrowser  bool // Connect reports that no browser could be opened
+	noBrowser  bool   // Connect reports that no browser could be opened
+	notRevoked string // Logout reports that Strava did not confirm the revoke
 
 	// Recorded calls.
 	queries       []Filter
@@ -352,7 +353,7 @@ func (f *fakeBackend) StartDemo(context.Context) error {
 	return nil
 }
 
-func (f *fakeBackend) Logout(_ context.Context, wipe bool) error {
+func (f *fakeBackend) Logout(_ context.Context, wipe bool) (LogoutResult, error) {
 	f.mu.Lock()
 	f.logouts = append(f.logouts, wipe)
 	f.mu.Unlock()
@@ -360,7 +361,7 @@ func (f *fakeBackend) Logout(_ context.Context, wipe bool) error {
 		f.setActivities(nil)
 	}
 	f.setStatus(func(s *Status) { s.Connected = false })
-	return nil
+	return LogoutResult{NotRevoked: f.notRevoked}, nil
 }
 
 func (f *fakeBackend) Settings() Settings {

@@ -14,18 +14,19 @@ import (
 
 // Settings screen labels.
 const (
-	labelMetric     = "Metric (km, m)"
-	labelImperial   = "Imperial (mi, ft)"
-	labelNotify     = "Notify me about new activities from webhooks"
-	labelLogin      = "Start owtray when I log in (in the tray)"
-	labelSave       = "Save settings"
-	labelEditSetup  = "Strava application and webhooks…"
-	labelLogout     = "Log out…"
-	labelLogoutOK   = "Log out"
-	labelWipe       = "Also delete the activities stored on this computer"
-	msgLogoutPrompt = "owtray stops syncing and forgets your Strava tokens. Your activities stay on this computer unless you delete them."
-	msgSaved        = "Settings saved."
-	msgLoggedOut    = "Logged out."
+	labelMetric         = "Metric (km, m)"
+	labelImperial       = "Imperial (mi, ft)"
+	labelNotify         = "Notify me about new activities from webhooks"
+	labelLogin          = "Start owtray when I log in (in the tray)"
+	labelSave           = "Save settings"
+	labelEditSetup      = "Strava application and webhooks…"
+	labelLogout         = "Log out…"
+	labelLogoutOK       = "Log out"
+	labelWipe           = "Also delete the activities stored on this computer"
+	msgLogoutPrompt     = "owtray stops syncing and forgets your Strava tokens. Your activities stay on this computer unless you delete them."
+	msgSaved            = "Settings saved."
+	msgLoggedOut        = "Logged out."
+	labelLoggedOutTitle = "Logged out"
 )
 
 // settingsScreen edits the preferences and ends the connection.
@@ -133,15 +134,20 @@ func (s *settingsScreen) confirmLogout() {
 func (s *settingsScreen) doLogout(wipe bool) {
 	s.logout.Disable() // one logout at a time
 	s.message.SetText("Logging out…")
-	backgroundErr(s.w.ctx, s.w.do, func(ctx context.Context) error {
+	background(s.w.ctx, s.w.do, func(ctx context.Context) (LogoutResult, error) {
 		return s.acct.Logout(ctx, wipe)
-	}, func(err error) {
+	}, func(res LogoutResult, err error) {
 		s.logout.Enable()
-		if err != nil {
+		switch {
+		case err != nil:
 			s.message.SetText("Couldn't log out: " + err.Error())
-			return
+		case res.NotRevoked != "":
+			// The window moves on to the setup screen: say it where it is seen.
+			s.message.SetText(msgLoggedOut + " " + res.NotRevoked + ".")
+			dialog.ShowInformation(labelLoggedOutTitle, res.NotRevoked+".", s.win)
+		default:
+			s.message.SetText(msgLoggedOut)
 		}
-		s.message.SetText(msgLoggedOut)
 	})
 }
 

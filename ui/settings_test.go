@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,4 +91,30 @@ func findCheck(tb testing.TB, o fyne.CanvasObject, text string) *widget.Check {
 	}
 	tb.Fatalf("no check %q", text)
 	return nil
+}
+
+// TestLogoutNotRevokedIsSaid: when Strava does not confirm the revoke, the
+// window says so (and what to do) over the setup screen it moves to.
+func TestLogoutNotRevokedIsSaid(t *testing.T) {
+	be := newFakeBackend(5)
+	be.notRevoked = "Strava did not confirm the revoke; remove owtray at strava.com/settings/apps"
+	h := newHarness(t, be)
+	c := h.ui.win.Canvas()
+	test.Tap(h.ui.settings.logout)
+	test.Tap(findButton(t, c.Overlays().Top(), labelLogoutOK))
+	h.until("the setup screen", func() bool { return h.ui.onSetup })
+	h.pump.drain()
+	top := c.Overlays().Top()
+	if top == nil {
+		t.Fatal("no message after a logout Strava did not confirm")
+	}
+	found := false
+	for _, o := range visible(top) {
+		if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, "strava.com/settings/apps") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the message does not say where to remove owtray")
+	}
 }

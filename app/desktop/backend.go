@@ -469,13 +469,17 @@ func (b *Backend) StartDemo(ctx context.Context) error {
 }
 
 // Logout revokes access and removes the tokens; wipe deletes local data.
-func (b *Backend) Logout(ctx context.Context, wipe bool) error {
+func (b *Backend) Logout(ctx context.Context, wipe bool) (ui.LogoutResult, error) {
 	b.mu.Lock()
 	b.loggedOut = true
 	b.mu.Unlock()
-	_, err := b.app.Logout(ctx, wipe)
+	rep, err := b.app.Logout(ctx, wipe)
 	b.refreshStatus()
-	return err
+	var res ui.LogoutResult
+	if errors.Is(rep.RevokeError, app.ErrRevokeNotConfirmed) {
+		res.NotRevoked = app.ErrRevokeNotConfirmed.Error()
+	}
+	return res, err
 }
 
 // Settings returns the preferences.

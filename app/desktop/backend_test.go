@@ -118,8 +118,8 @@ func TestConnectSyncBrowseExport(t *testing.T) {
 		t.Errorf("strava url %s", got)
 	}
 
-	if err := be.Logout(context.Background(), false); err != nil {
-		t.Fatal(err)
+	if res, err := be.Logout(context.Background(), false); err != nil || res.NotRevoked != "" {
+		t.Fatalf("logout: %+v, %v (the simulator confirms the revoke)", res, err)
 	}
 	st := be.Status()
 	if st.Connected || st.NeedsReconnect != "" || !st.Configured || st.Activities != 250 || st.SyncError != "" {

@@ -210,7 +210,7 @@ func TestExportGPXWaitsForTheRateLimit(t *testing.T) {
 func TestReconnectAfterLogout(t *testing.T) {
 	be, srv := connectedBackend(t, 20, nil)
 	ctx := context.Background()
-	if err := be.Logout(ctx, false); err != nil {
+	if _, err := be.Logout(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	if st := be.Status(); st.Connected || st.NeedsReconnect != "" || !st.Configured || st.Activities != 20 {
