@@ -10,6 +10,7 @@ import (
 	"github.com/owtray/owtray/app/secrets"
 	"github.com/owtray/owtray/app/tunnel"
 	"github.com/owtray/owtray/sync/engine"
+	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/strava"
 	"github.com/owtray/owtray/sync/webhook"
 )
@@ -232,7 +233,7 @@ func (a *App) queueStatus(w *WebhookStatus) error {
 			return err
 		}
 		if len(pending) == 1 {
-			w.OldestPendingAt = pending[0].ReceivedAt
+			w.OldestPendingAt = waitingSince(pending[0])
 		}
 	}
 	return nil
@@ -248,4 +249,14 @@ func describeLimits(s strava.RateLimitSnapshot) string {
 		return "unknown until the first request to Strava"
 	}
 	return fmt.Sprintf("%d/%d reads this 15 min, %d/%d today", r.Usage15, r.Limit15, r.UsageDay, r.LimitDay)
+}
+
+// waitingSince is when a queued entry began to wait for the worker: when it
+// arrived, or when it became due again if it is held back on the 404
+// schedule (Strava confirming a delete), which is not being stuck.
+func waitingSince(p store.PendingEvent) time.Time {
+	if p.DueAt.After(p.ReceivedAt) {
+		return p.DueAt
+	}
+	return p.ReceivedAt
 }

@@ -144,3 +144,30 @@ func TestAssessHealth(t *testing.T) {
 		t.Errorf("a status that cannot be read is %q", h.Status)
 	}
 }
+
+func TestWaitingSince(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		p     store.PendingEvent
+		want  time.Time
+		stale bool // with 3 entries, at now
+	}{
+		{"due at once, arrived 6 min ago", store.PendingEvent{ReceivedAt: now.Add(-6 * time.Minute)}, now.Add(-6 * time.Minute), true},
+		{"held on the 404 schedule until later", store.PendingEvent{ReceivedAt: now.Add(-70 * time.Minute), DueAt: now.Add(3 * time.Minute)}, now.Add(3 * time.Minute), false},
+		{"due again 6 min ago", store.PendingEvent{ReceivedAt: now.Add(-70 * time.Minute), DueAt: now.Add(-6 * time.Minute)}, now.Add(-6 * time.Minute), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := waitingSince(tt.p)
+			if !got.Equal(tt.want) {
+				t.Fatalf("waitingSince = %v, want %v", got, tt.want)
+			}
+			st := Status{Connected: true, Webhooks: WebhookStatus{Mode: WebhooksNotRunning, Subscribed: true, QueueDepth: 3, OldestPendingAt: got}}
+			h, reasons := assessHealth(st, now)
+			if stale := h == HealthDegraded; stale != tt.stale {
+				t.Errorf("degraded = %v (%v), want %v", stale, reasons, tt.stale)
+			}
+		})
+	}
+}
