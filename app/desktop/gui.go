@@ -17,6 +17,7 @@ import (
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/cli"
+	"github.com/owtray/owtray/app/hostguard"
 	"github.com/owtray/owtray/app/memtrim"
 	"github.com/owtray/owtray/assets"
 	"github.com/owtray/owtray/ui"
@@ -48,12 +49,20 @@ func servePprof(ctx context.Context, addr string, log *slog.Logger) {
 		log.Warn("OWTRAY_PPROF must be a loopback address such as 127.0.0.1:6060; profiling stays off", "addr", addr)
 		return
 	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Warn("pprof server", "err", err)
+		return
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	// Loopback Host names only, like the loopback server: a web page cannot
+	// read the profiles through DNS rebinding. (No write timeout: a CPU
+	// profile takes its 30 s.)
+	srv := &http.Server{Handler: hostguard.New(hostguard.PortOf(ln), nil, log).Handler(mux), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Warn("pprof server", "err", err)
 		}
 	}()
