@@ -56,6 +56,7 @@ type RepairOptions struct {
 // Texts of the repair window.
 const (
 	titleDamaged   = "owtray's database is damaged"
+	titleRepaired  = "owtray repaired its database"
 	msgDamaged     = "owtray checked its database %s before using it and found it damaged, so it did not open it. Nothing was changed."
 	msgRepairOffer = "Repair reads the file page by page and copies every readable activity, stream, sync checkpoint and queued webhook event into a new file (as `owtray repair` does); the damaged file is kept beside it. The next sync fetches what was lost again from Strava. Or quit and bring back a backup with `owtray restore FILE`."
 	msgRepairing   = "Repairing… this takes a few seconds for a large database."
@@ -79,6 +80,9 @@ type RepairWindow struct {
 	cancel context.CancelFunc
 
 	content  fyne.CanvasObject
+	title    *widget.Label
+	icon     *widget.Icon
+	offer    *widget.Label
 	problems *widget.Label
 	progress *widget.ProgressBarInfinite
 	result   *widget.Label // the outcome, or the error
@@ -126,7 +130,9 @@ func newRepairWindow(a fyne.App, r Repairer, d Damage, opts RepairOptions, do fu
 }
 
 func (rw *RepairWindow) build(d Damage) {
-	title := widget.NewLabelWithStyle(titleDamaged, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	rw.title = widget.NewLabelWithStyle(titleDamaged, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	rw.icon = widget.NewIcon(theme.ErrorIcon())
+	rw.offer = wrapped(msgRepairOffer)
 	rw.problems = wrapped(problemList(d.Problems))
 	rw.problems.Importance = widget.DangerImportance
 	rw.progress = widget.NewProgressBarInfinite()
@@ -142,8 +148,8 @@ func (rw *RepairWindow) build(d Damage) {
 	rw.cont.Hide()
 	rw.quit = widget.NewButtonWithIcon(labelQuit, theme.LogoutIcon(), rw.app.Quit)
 	rw.content = container.NewVScroll(container.NewPadded(container.NewVBox(
-		container.NewHBox(widget.NewIcon(theme.ErrorIcon()), title),
-		wrapped(fmt.Sprintf(msgDamaged, d.Path)), rw.problems, wrapped(msgRepairOffer),
+		container.NewHBox(rw.icon, rw.title),
+		wrapped(fmt.Sprintf(msgDamaged, d.Path)), rw.problems, rw.offer,
 		rw.progress, rw.result, rw.kept,
 		container.NewHBox(rw.repair, rw.cont, rw.quit))))
 }
@@ -214,6 +220,9 @@ func (rw *RepairWindow) repaired(res RepairResult, err error) {
 		return
 	}
 	rw.done = true
+	rw.title.SetText(titleRepaired)
+	rw.icon.SetResource(theme.ConfirmIcon())
+	rw.offer.Hide()
 	rw.result.Importance = widget.SuccessImportance
 	rw.result.SetText("Repaired: " + capitalize(res.Outcome) + ".")
 	if res.Damaged != "" {

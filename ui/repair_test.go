@@ -106,6 +106,9 @@ func TestRepairWindowRepairs(t *testing.T) {
 	if rw.progress.Visible() || hasButton(rw, labelRepair) || !hasButton(rw, labelQuit) {
 		t.Error("after the repair: still busy, or Repair offered again, or no Quit")
 	}
+	if !strings.Contains(text, titleRepaired) || strings.Contains(text, msgRepairOffer) || !strings.Contains(text, "• page 12") {
+		t.Errorf("after the repair want the new title and what was wrong, without the offer:\n%s", text)
+	}
 	if *continued != 0 {
 		t.Fatal("continued before Open owtray was tapped")
 	}
@@ -132,6 +135,9 @@ func TestRepairWindowShowsFailure(t *testing.T) {
 	}
 	if hasButton(rw, labelContinue) || hasButton(rw, labelRepair) || !hasButton(rw, labelQuit) {
 		t.Error("after a failure want Quit only")
+	}
+	if text := labelText(rw); !strings.Contains(text, titleDamaged) || strings.Contains(text, titleRepaired) {
+		t.Errorf("after a failure the title changed:\n%s", text)
 	}
 	rw.continueToApp() // not offered: does nothing
 	if *continued != 0 {

@@ -2,13 +2,19 @@ package desktop_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/godbus/dbus/v5"
 
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/apptest"
@@ -152,5 +158,127 @@ func TestRepairerOpenFails(t *testing.T) {
 	}
 	if _, _, ok := r.Opened(); ok {
 		t.Error("an app is offered although opening failed")
+	}
+}
+
+// TestDamagedDatabaseWindow starts the real app on a data dir whose
+// database fails its check: instead of ending with the message, it opens a
+// window; Repair (Tab, Space) repairs the file, and "Open owtray" (Tab,
+// Space) continues into the running app, which then answers a forwarded
+// `owtray status`.
+func TestDamagedDatabaseWindow(t *testing.T) {
+	requireDesktop(t)
+	bin := owtray.Path(t)
+	const total = 120
+	inst, _, _ := damagedDataDir(t, total)
+	dataDir := inst.App.Config().DataDir
+	env := append(os.Environ(), "LANG=en_US.UTF-8", cli.EnvKeychainService+"="+inst.Service)
+	for k, v := range inst.Env {
+		env = append(env, k+"="+v)
+	}
+	logPath := filepath.Join(t.TempDir(), "owtray.out")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	output := func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	cmd := exec.Command(bin)
+	cmd.Dir = t.TempDir() // not the checkout: no ./.env
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	running := func(what string) {
+		t.Helper()
+		select {
+		case err := <-done:
+			t.Fatalf("%s: owtray ended (%v):\n%s", what, err, output())
+		default:
+		}
+	}
+
+	var win string
+	apptest.WaitUntil(t, "the repair window", 30*time.Second, func() bool {
+		o, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$").Output()
+		win, _, _ = strings.Cut(strings.TrimSpace(string(o)), "\n")
+		return win != ""
+	})
+	waitScreenSettled(t, "the repair window to draw", 20*time.Second)
+	running("the repair window")
+	shot := filepath.Join(t.TempDir(), "repair.png")
+	if n := screenshot(t, shot); n < 20 {
+		t.Fatalf("the screen has %d colours: the repair window did not render", n)
+	}
+	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
+		copyFile(t, shot, filepath.Join(dir, "screenshot-repair.png"))
+	}
+	if m, _ := filepath.Glob(filepath.Join(dataDir, app.DatabaseFile+".damaged-*")); len(m) != 0 {
+		t.Fatal("the file was repaired before Repair was pressed")
+	}
+	// The tray is there from the start (it only starts with the event
+	// loop), with the repair window's menu until the normal one takes over.
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, menu := waitTrayItem(t, conn, cmd.Process.Pid)
+	if labels := menuLabels(t, menu); labels["Open owtray"] == 0 || labels["Quit"] == 0 || labels["Sync now"] != 0 {
+		t.Errorf("the repair window's tray menu: %v", labels)
+	}
+
+	press := func(keys ...string) {
+		t.Helper()
+		args := append([]string{"windowfocus", "--sync", win, "key", "--delay", "100"}, keys...)
+		if o, err := exec.Command("xdotool", args...).CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v %s", args, err, o)
+		}
+	}
+	press("Tab", "space") // Repair: the first button
+	apptest.WaitUntil(t, "the repair", 30*time.Second, func() bool {
+		m, _ := filepath.Glob(filepath.Join(dataDir, app.DatabaseFile+".damaged-*"))
+		return len(m) == 1
+	})
+	waitScreenSettled(t, "the outcome to draw", 20*time.Second)
+	running("after the repair")
+	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
+		captureScreen(t, filepath.Join(dir, "screenshot-repaired.png"))
+	}
+
+	press("Tab", "space") // Open owtray: the button after the hidden Repair
+	var st struct {
+		Activities int `json:"activities"`
+	}
+	apptest.WaitUntil(t, "the normal app to answer status", 30*time.Second, func() bool {
+		status := exec.Command(bin, "status", "--json")
+		status.Dir, status.Env = cmd.Dir, env
+		o, err := status.Output()
+		return err == nil && json.Unmarshal(o, &st) == nil
+	})
+	if st.Activities == 0 || st.Activities > total {
+		t.Errorf("the running app holds %d activities, want the kept ones of %d", st.Activities, total)
+	}
+	running("the normal window")
+	apptest.WaitUntil(t, "the normal tray menu", 20*time.Second, func() bool {
+		_, ok := menuLabels(t, menu)["Sync now"]
+		return ok
+	})
+	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
+		waitScreenSettled(t, "the normal window to draw", 20*time.Second)
+		captureScreen(t, filepath.Join(dir, "screenshot-after-repair.png"))
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("owtray did not end on SIGTERM")
+	}
+	if text := output(); strings.Contains(text, "panic") || strings.Contains(text, "goroutine ") {
+		t.Errorf("output:\n%s", text)
 	}
 }
