@@ -5,4 +5,4 @@ package main
 import "github.com/owtray/owtray/app/cli"
 
 // gui is none: this build has no window (`owtray serve` runs headless).
-func gui() cli.GUI { return nil }
+func gui() cli.Options { return cli.Options{} }

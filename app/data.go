@@ -9,6 +9,7 @@ import (
 
 	"github.com/owtray/owtray/app/config"
 	"github.com/owtray/owtray/app/secrets"
+	"github.com/owtray/owtray/app/textfmt"
 	"github.com/owtray/owtray/sync/store"
 )
 
@@ -128,6 +129,23 @@ func CheckDatabase(cfg config.Config, log *slog.Logger) (store.CheckReport, erro
 // taken before the repair).
 func RepairDatabase(cfg config.Config, now time.Time, log *slog.Logger) (store.RepairReport, error) {
 	return store.Repair(DatabasePath(cfg.DataDir), now, storeOptions(log))
+}
+
+// RepairOutcome says in words what a repair kept and lost and what the next
+// sync does about it, e.g. "kept 19,991 activities, lost 9; the next sync
+// fetches the 9 again from Strava": the words of `owtray repair` and of the
+// window's repair.
+func RepairOutcome(rep store.RepairReport) string {
+	s := fmt.Sprintf("kept %s activities, lost %s", textfmt.Count(rep.Kept), textfmt.Count(rep.Lost))
+	switch {
+	case rep.Empty:
+		s += "; the database was empty, and the next sync imports your whole history from Strava"
+	case rep.Lost > 0:
+		s += fmt.Sprintf("; the next sync fetches the %s again from Strava", textfmt.Count(rep.Lost))
+	case rep.Resync():
+		s += "; the next sync walks your whole Strava history again to fetch anything on the unreadable pages"
+	}
+	return s
 }
 
 // RestoreDatabase replaces cfg's database with the backup file, which must

@@ -67,16 +67,7 @@ func runRepair(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdio.Out, "Repaired %s: kept %s activities, lost %s", app.DatabasePath(cfg.DataDir), textfmt.Count(rep.Kept), textfmt.Count(rep.Lost))
-	switch {
-	case rep.Empty:
-		fmt.Fprint(e.stdio.Out, "; the database was empty, and the next sync imports your whole history from Strava")
-	case rep.Lost > 0:
-		fmt.Fprintf(e.stdio.Out, "; the next sync fetches the %s again from Strava", textfmt.Count(rep.Lost))
-	case rep.Resync():
-		fmt.Fprint(e.stdio.Out, "; the next sync walks your whole Strava history again to fetch anything on the unreadable pages")
-	}
-	fmt.Fprintln(e.stdio.Out, ".")
+	fmt.Fprintf(e.stdio.Out, "Repaired %s: %s.\n", app.DatabasePath(cfg.DataDir), app.RepairOutcome(rep))
 	fmt.Fprintf(e.stdio.Out, "Streams kept %d, lost %d; queued webhook events kept %d, lost %d; sync checkpoint %s; %d unreadable pages; took %s.\n",
 		rep.StreamsKept, rep.StreamsLost, rep.EventsKept, rep.EventsLost, keptOrLost(rep.CheckpointKept), rep.UnreadablePages, rep.Duration.Round(time.Millisecond))
 	fmt.Fprintf(e.stdio.Out, "The damaged file is kept as %s.\n", rep.Damaged)

@@ -58,6 +58,8 @@ type env struct {
 	shared *app.App
 	// gui starts the window (Options.GUI); nil: this build has none.
 	gui GUI
+	// repairGUI starts the window on a damaged database (Options.RepairGUI).
+	repairGUI RepairGUI
 }
 
 type command struct {
@@ -120,7 +122,7 @@ func RunShared(a *app.App, log *slog.Logger, showWindow func()) ipc.Runner {
 
 // Main runs the command line and returns the exit code.
 func Main(ctx context.Context, args []string, stdio Stdio, opts Options) int {
-	e := &env{stdio: stdio, lookup: os.LookupEnv, gui: opts.GUI}
+	e := &env{stdio: stdio, lookup: os.LookupEnv, gui: opts.GUI, repairGUI: opts.RepairGUI}
 	e.log = newLogger(stdio.Err, e.lookup)
 	e.appOptions.Logger = e.log
 	// A keychain service of its own, e.g. for a second profile or for tests.

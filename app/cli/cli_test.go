@@ -34,6 +34,8 @@ type profile struct {
 	env     map[string]string
 	dataDir string
 	gui     GUI // nil: the headless build
+	// repairGUI is the window on a damaged database; nil: none.
+	repairGUI RepairGUI
 }
 
 func newProfile(t testing.TB, activities int) *profile {
@@ -71,10 +73,11 @@ func (p *profile) run(args ...string) (int, string, string) {
 	p.t.Helper()
 	var out, errw bytes.Buffer
 	e := &env{
-		stdio:  Stdio{In: strings.NewReader(""), Out: &out, Err: &errw},
-		lookup: func(k string) (string, bool) { v, ok := p.env[k]; return v, ok },
-		log:    slog.New(slog.NewTextHandler(&errw, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		gui:    p.gui,
+		stdio:     Stdio{In: strings.NewReader(""), Out: &out, Err: &errw},
+		lookup:    func(k string) (string, bool) { v, ok := p.env[k]; return v, ok },
+		log:       slog.New(slog.NewTextHandler(&errw, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		gui:       p.gui,
+		repairGUI: p.repairGUI,
 	}
 	e.appOptions = app.Options{Logger: e.log, KeychainService: p.env[EnvKeychainService], OpenBrowser: app.VisitURL}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -73,8 +73,21 @@ func servePprof(ctx context.Context, addr string, log *slog.Logger) {
 // main goroutine and the app's long-running parts beside it, until Quit or
 // ctx ends.
 func Run(ctx context.Context, a *app.App, opts cli.GUIOptions) error {
+	fa, err := newDesktopApp(opts)
+	if err != nil {
+		return err
+	}
+	m := startMain(ctx, fa, a, opts)
+	quitOnDone(ctx, fa)
+	m.u.Run()
+	return m.wait()
+}
+
+// newDesktopApp is the Fyne app, once the display was found (GLFW panics
+// without one), with the desktop's memory limit.
+func newDesktopApp(opts cli.GUIOptions) (fyne.App, error) {
 	if err := CheckDisplay(opts.LookupEnv); err != nil {
-		return err // before Fyne: GLFW panics without a display
+		return nil, err
 	}
 	if _, ok := opts.LookupEnv("GOMEMLIMIT"); !ok {
 		// A tray app lives for days: keep the Go heap near its live size
@@ -82,7 +95,20 @@ func Run(ctx context.Context, a *app.App, opts cli.GUIOptions) error {
 		// double it between collections.
 		debug.SetMemoryLimit(desktopMemoryLimit)
 	}
-	fa := NewFyneApp()
+	return NewFyneApp(), nil
+}
+
+// mainWindow is the normal window and tray of a, with a's Run beside them.
+type mainWindow struct {
+	u    *ui.UI
+	stop context.CancelFunc
+	done chan error
+}
+
+// startMain builds the window and tray of a on fa and starts a's Run; the
+// caller shows the window (UI.Run before fa's loop, ShowWindow within it).
+// Call it on the main goroutine.
+func startMain(ctx context.Context, fa fyne.App, a *app.App, opts cli.GUIOptions) *mainWindow {
 	beOpts := Options{Demo: opts.Demo, Autostart: opts.Autostart}
 	if !opts.Demo {
 		// Restarting as the demo quits this window first.
@@ -112,12 +138,11 @@ func Run(ctx context.Context, a *app.App, opts cli.GUIOptions) error {
 		servePprof(ctx, addr, opts.Logger)
 	}
 	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
 	go memtrim.Run(runCtx, memoryTrimInterval)
-	done := make(chan error, 1)
+	m := &mainWindow{u: u, stop: stop, done: make(chan error, 1)}
 	go func() {
 		err := a.Run(runCtx, app.RunOptions{Forward: opts.Forward(func() { fyne.Do(u.ShowWindow) })})
-		done <- err
+		m.done <- err
 		switch {
 		case ctx.Err() != nil:
 			fyne.Do(fa.Quit) // a signal asked to stop
@@ -126,17 +151,26 @@ func Run(ctx context.Context, a *app.App, opts cli.GUIOptions) error {
 			fyne.Do(func() { u.ShowFatal(err.Error()) })
 		}
 	}()
-	go func() {
-		<-ctx.Done()
-		fyne.Do(fa.Quit)
-	}()
-	u.Run()
-	stop()
-	err := <-done
+	return m
+}
+
+// wait ends a's Run after fa's loop returned, and returns its error.
+func (m *mainWindow) wait() error {
+	m.u.Close()
+	m.stop()
+	err := <-m.done
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
 	return err
+}
+
+// quitOnDone quits fa when ctx ends (a signal).
+func quitOnDone(ctx context.Context, fa fyne.App) {
+	go func() {
+		<-ctx.Done()
+		fyne.Do(fa.Quit)
+	}()
 }
 
 // restartAsDemo starts `owtray demo` as a new process; the caller quits.

@@ -84,14 +84,22 @@ func NewFyneApp() fyne.App {
 // without one, quitting would crash in the tray code), its tooltip, and
 // the About section.
 func UIOptions(a *app.App, opts ui.Options) ui.Options {
-	if runtime.GOOS != "darwin" && runtime.GOOS != "windows" {
-		if _, err := dbus.SessionBus(); err != nil {
-			opts.NoTray = true
-		}
+	if !trayReachable() {
+		opts.NoTray = true
 	}
 	if !opts.NoTray {
 		opts.TrayTooltip = systray.SetTooltip
 	}
 	opts.About = ui.About{Version: buildinfo.Get().String(), DataDir: a.Config().DataDir, License: "MIT"}
 	return opts
+}
+
+// trayReachable says whether the platform's tray can be reached: on Linux
+// through the D-Bus session bus.
+func trayReachable() bool {
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		return true
+	}
+	_, err := dbus.SessionBus()
+	return err == nil
 }
