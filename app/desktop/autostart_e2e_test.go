@@ -131,7 +131,7 @@ func TestAutostartHidden(t *testing.T) {
 func waitTrayItem(t *testing.T, conn *dbus.Conn, pid int) (item, menu dbus.BusObject) {
 	t.Helper()
 	service := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", pid)
-	apptest.WaitUntil(t, "the tray item to register", 20*time.Second, func() bool {
+	apptest.WaitUntil(t, "the tray item to register", 60*time.Second, func() bool {
 		v, err := conn.Object("org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher").GetProperty("org.kde.StatusNotifierWatcher.RegisteredStatusNotifierItems")
 		if err != nil {
 			return false

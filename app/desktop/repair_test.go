@@ -203,12 +203,12 @@ func TestDamagedDatabaseWindow(t *testing.T) {
 	}
 
 	var win string
-	apptest.WaitUntil(t, "the repair window", 30*time.Second, func() bool {
+	apptest.WaitUntil(t, "the repair window", 90*time.Second, func() bool {
 		o, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$").Output()
 		win, _, _ = strings.Cut(strings.TrimSpace(string(o)), "\n")
 		return win != ""
 	})
-	waitScreenSettled(t, "the repair window to draw", 20*time.Second)
+	waitScreenSettled(t, "the repair window to draw", 60*time.Second)
 	running("the repair window")
 	shot := filepath.Join(t.TempDir(), "repair.png")
 	if n := screenshot(t, shot); n < 20 {
@@ -240,11 +240,11 @@ func TestDamagedDatabaseWindow(t *testing.T) {
 		}
 	}
 	press("Tab", "space") // Repair: the first button
-	apptest.WaitUntil(t, "the repair", 30*time.Second, func() bool {
+	apptest.WaitUntil(t, "the repair", 90*time.Second, func() bool {
 		m, _ := filepath.Glob(filepath.Join(dataDir, app.DatabaseFile+".damaged-*"))
 		return len(m) == 1
 	})
-	waitScreenSettled(t, "the outcome to draw", 20*time.Second)
+	waitScreenSettled(t, "the outcome to draw", 60*time.Second)
 	running("after the repair")
 	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
 		captureScreen(t, filepath.Join(dir, "screenshot-repaired.png"))
@@ -254,7 +254,7 @@ func TestDamagedDatabaseWindow(t *testing.T) {
 	var st struct {
 		Activities int `json:"activities"`
 	}
-	apptest.WaitUntil(t, "the normal app to answer status", 30*time.Second, func() bool {
+	apptest.WaitUntil(t, "the normal app to answer status", 90*time.Second, func() bool {
 		status := exec.Command(bin, "status", "--json")
 		status.Dir, status.Env = cmd.Dir, env
 		o, err := status.Output()
@@ -264,12 +264,12 @@ func TestDamagedDatabaseWindow(t *testing.T) {
 		t.Errorf("the running app holds %d activities, want the kept ones of %d", st.Activities, total)
 	}
 	running("the normal window")
-	apptest.WaitUntil(t, "the normal tray menu", 20*time.Second, func() bool {
+	apptest.WaitUntil(t, "the normal tray menu", 60*time.Second, func() bool {
 		_, ok := menuLabels(t, menu)["Sync now"]
 		return ok
 	})
 	if dir := os.Getenv("OWTRAY_SCREENSHOTS"); dir != "" {
-		waitScreenSettled(t, "the normal window to draw", 20*time.Second)
+		waitScreenSettled(t, "the normal window to draw", 60*time.Second)
 		captureScreen(t, filepath.Join(dir, "screenshot-after-repair.png"))
 	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)

@@ -256,7 +256,7 @@ func TestDemoWindowAndTray(t *testing.T) {
 	if call := menu.Call("com.canonical.dbusmenu.Event", 0, labels["Sync now"], "clicked", dbus.MakeVariant(""), uint32(0)); call.Err != nil {
 		t.Fatal(call.Err)
 	}
-	apptest.WaitUntil(t, "a sync after clicking Sync now", 20*time.Second, func() bool { return d.simRequests(t) > before })
+	apptest.WaitUntil(t, "a sync after clicking Sync now", 60*time.Second, func() bool { return d.simRequests(t) > before })
 
 	// Starting the app a second time brings the hidden window forward.
 	if out, err := exec.Command("xdotool", "search", "--name", "^owtray$", "windowunmap", "--sync").CombinedOutput(); err != nil {
@@ -466,11 +466,11 @@ func TestSetupScreenRenders(t *testing.T) {
 		_ = cmd.Wait()
 	}()
 	shot := filepath.Join(t.TempDir(), "setup.png")
-	apptest.WaitUntil(t, "the setup window", 30*time.Second, func() bool {
+	apptest.WaitUntil(t, "the setup window", 90*time.Second, func() bool {
 		out, _ := exec.Command("xdotool", "search", "--name", "^owtray$").Output()
 		return len(strings.TrimSpace(string(out))) > 0
 	})
-	waitScreenSettled(t, "the setup screen to draw", 20*time.Second)
+	waitScreenSettled(t, "the setup screen to draw", 60*time.Second)
 	if n := screenshot(t, shot); n < 20 {
 		t.Fatalf("the screen has %d colours: the setup window did not render", n)
 	}
@@ -497,11 +497,11 @@ func TestNoKeychainScreenQuits(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	apptest.WaitUntil(t, "the window", 20*time.Second, func() bool {
+	apptest.WaitUntil(t, "the window", 90*time.Second, func() bool {
 		o, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$").Output()
 		return len(strings.TrimSpace(string(o))) > 0
 	})
-	waitScreenSettled(t, "the no-keychain screen", 20*time.Second)
+	waitScreenSettled(t, "the no-keychain screen", 60*time.Second)
 	shot := filepath.Join(t.TempDir(), "nokeychain.png")
 	if n := screenshot(t, shot); n < 20 {
 		t.Fatalf("the screen has %d colours: the window did not render", n)
