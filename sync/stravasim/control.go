@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -322,11 +323,7 @@ func choice[T any](v *string, field string, choices map[string]T) (T, error) {
 	if c, ok := choices[*v]; ok {
 		return c, nil
 	}
-	names := make([]string, 0, len(choices))
-	for n := range choices {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(choices))
 	return zero, fmt.Errorf("%s %q: want one of %s", field, *v, strings.Join(names, ", "))
 }
 
