@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -511,9 +512,7 @@ func eventOf(p store.PendingEvent) Event {
 		aspect = AspectDelete
 	}
 	u := map[string]string{}
-	for k, v := range p.Updates {
-		u[k] = v
-	}
+	maps.Copy(u, p.Updates)
 	return Event{ObjectType: p.ObjectType, ObjectID: p.ObjectID, AspectType: aspect, Updates: u,
 		OwnerID: p.OwnerID, SubscriptionID: p.SubscriptionID, EventTime: p.MaxEventTime}
 }
