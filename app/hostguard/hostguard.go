@@ -66,6 +66,12 @@ func (g *Guard) Handler(h http.Handler, publicPaths ...string) http.Handler {
 // with or without a port) is localhost, 127.0.0.1 or ::1.
 func IsLoopbackName(hostport string) bool {
 	host, _ := splitHost(hostport)
+	return loopbackHost(host)
+}
+
+// loopbackHost reports whether host (as splitHost returns it) is
+// localhost, 127.0.0.1 or ::1.
+func loopbackHost(host string) bool {
 	switch host {
 	case "localhost", "127.0.0.1", "::1":
 		return true
@@ -74,11 +80,11 @@ func IsLoopbackName(hostport string) bool {
 }
 
 func (g *Guard) localHost(hostport string) bool {
-	_, port := splitHost(hostport)
+	host, port := splitHost(hostport)
 	if port == "" {
 		port = "80"
 	}
-	return IsLoopbackName(hostport) && port == g.port
+	return loopbackHost(host) && port == g.port
 }
 
 func (g *Guard) publicHost(hostport string) bool {
@@ -96,7 +102,7 @@ func (g *Guard) publicHost(hostport string) bool {
 		}
 		want, wantPort := splitHost(u.Host)
 		if wantPort == "" {
-			wantPort = map[string]string{"https": "443", "http": "80"}[strings.ToLower(u.Scheme)]
+			wantPort = defaultPort(u.Scheme)
 		}
 		// Proxies and ngrok leave the default port out of Host.
 		if host == want && (port == "" || port == wantPort) {
@@ -104,6 +110,18 @@ func (g *Guard) publicHost(hostport string) bool {
 		}
 	}
 	return false
+}
+
+// defaultPort is the port a URL of scheme has when it names none ("" for
+// a scheme other than http and https).
+func defaultPort(scheme string) string {
+	switch strings.ToLower(scheme) {
+	case "https":
+		return "443"
+	case "http":
+		return "80"
+	}
+	return ""
 }
 
 // splitHost splits a Host header into a lower-case host name (brackets and
