@@ -112,8 +112,7 @@ func TestLoginHappyPath(t *testing.T) {
 
 func TestAuthorizeRouteRedirects(t *testing.T) {
 	f := newFixture(t, stravasim.Config{Activities: 1}, "sim-client-secret")
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(f.callback + auth.AuthorizePath)
+	resp, err := noRedirect.Get(f.callback + auth.AuthorizePath)
 	if err != nil {
 		t.Fatal(err)
 	}
