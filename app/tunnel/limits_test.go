@@ -26,7 +26,7 @@ func TestSlowClientsDoNotDelayOthers(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- serveWith(ctx, ln, h, time.Second, slog.New(slog.DiscardHandler), func(l *connLimiter) { limited <- l })
+		done <- serve(ctx, ln, h, time.Second, slog.New(slog.DiscardHandler), func(l *connLimiter) { limited <- l })
 	}()
 	lim := <-limited
 	addr := ln.Addr().String()
@@ -167,11 +167,6 @@ func TestConnLimiter(t *testing.T) {
 			t.Errorf("%s (in a request) was closed", name)
 		}
 	}
-}
-
-// serveWith is Serve that hands its limiter to inspect (tests).
-func serveWith(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, logger *slog.Logger, inspect func(*connLimiter)) error {
-	return serve(ctx, ln, h, grace, logger, inspect)
 }
 
 type chanListener struct {
