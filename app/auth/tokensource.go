@@ -170,10 +170,7 @@ func (ts *TokenSource) refreshLocked(ctx context.Context, old secrets.Token) (to
 	}
 	tok = old
 	tok.AccessToken = ot.AccessToken
-	tok.RefreshToken = ot.RefreshToken
-	if tok.RefreshToken == "" {
-		tok.RefreshToken = old.RefreshToken
-	}
+	tok.RefreshToken = ot.RefreshToken // never empty: checkTokenResponse
 	tok.Expiry = expiryOf(ot)
 	// Strava has already invalidated the old refresh token: keep the new
 	// one in memory whatever happens, and persist it before use.
