@@ -118,7 +118,6 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	}
 	defer ln.Close()
 
-	in := &instance{app: a, opts: opts, pollNow: make(chan struct{}, 1)}
 	worker := webhook.NewWorker(a.store, a.client, webhook.WorkerConfig{
 		OnDeauthorized: a.onDeauthorized,
 		Access:         webhook.AccessCheckFunc(a.accessRevoked),
@@ -140,6 +139,7 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	if err := hooks.setVerifyToken(verifyToken); err != nil {
 		return err
 	}
+	in := &instance{app: a, opts: opts, worker: worker, webhook: hooks, pollNow: make(chan struct{}, 1)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+auth.AuthorizePath, in.serveFlow)
 	mux.HandleFunc("GET "+auth.CallbackPath, in.serveFlow)
@@ -149,7 +149,6 @@ func (a *App) Run(ctx context.Context, opts RunOptions) error {
 	local := guard.Handler(mux, webhook.WebhookPath, HealthPath)
 	public := guard.Handler(hooks, webhook.WebhookPath, HealthPath)
 
-	in.worker, in.webhook = worker, hooks
 	a.stateMu.Lock()
 	if a.running != nil {
 		a.stateMu.Unlock()
@@ -258,16 +257,11 @@ func (in *instance) webhookStatus(w *WebhookStatus) {
 	in.mu.Unlock()
 	w.Mode, w.PublicURL, w.Message = webhookMode(t.Mode), t.PublicURL, t.Message
 	w.Subscription = subErr
-	if in.worker != nil {
-		ws := in.worker.Status()
-		w.Worker = ws
-		if ws.State == webhook.StatePaused {
-			w.Paused = ws.Reason
-		}
+	w.Worker = in.worker.Status()
+	if w.Worker.State == webhook.StatePaused {
+		w.Paused = w.Worker.Reason
 	}
-	if h := in.webhook; h != nil {
-		w.Ignored, w.Rejected = h.ignored.Load(), h.rejected.Load()
-	}
+	w.Ignored, w.Rejected = in.webhook.ignored.Load(), in.webhook.rejected.Load()
 }
 
 // callbackURL is the tunnel's current webhook URL ("" when none).

@@ -38,9 +38,9 @@ func (a *App) resumeEvents() {
 	if in == nil {
 		return
 	}
-	if worker := in.worker; worker != nil && worker.Status().State == webhook.StatePaused {
+	if in.worker.Status().State == webhook.StatePaused {
 		a.log.Info("Strava answers again: webhook events go on")
-		worker.Resume()
+		in.worker.Resume()
 	}
 }
 

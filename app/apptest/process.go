@@ -10,8 +10,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/owtray/owtray/sync/clocktest"
 )
 
 // Binary is the owtray command, built once for a test binary's tests:
@@ -67,12 +65,6 @@ func (b *Binary) Remove() {
 	if b.dir != "" {
 		os.RemoveAll(b.dir)
 	}
-}
-
-// WaitUntil is clocktest.WaitUntil (kept for the callers in app/desktop).
-func WaitUntil(t testing.TB, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	clocktest.WaitUntil(t, what, limit, cond)
 }
 
 // StopGracefully sends SIGTERM and fails the test unless the process exits

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/owtray/owtray/app/apptest"
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/store"
 )
 
@@ -44,7 +44,7 @@ func TestForwardedPathsResolveInCallersDirectory(t *testing.T) {
 	p.mustRun("login")
 	serveDir, callerDir := t.TempDir(), t.TempDir()
 	startServeIn(t, p, bin, serveDir)
-	apptest.WaitUntil(t, "the first sync", 30*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the first sync", 30*time.Second, func() bool {
 		var st map[string]any
 		_ = json.Unmarshal([]byte(p.mustRun("status", "--json")), &st)
 		return st["activities"] == float64(250)

@@ -14,6 +14,7 @@ import (
 	"github.com/owtray/owtray/app"
 	"github.com/owtray/owtray/app/apptest"
 	"github.com/owtray/owtray/app/config"
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/stravasim"
 	"github.com/owtray/owtray/sync/webhook"
 )
@@ -45,7 +46,7 @@ func startServeIn(t *testing.T, p *profile, bin, dir string) *serveProcess {
 			_ = cmd.Wait()
 		}
 	})
-	apptest.WaitUntil(t, "serve to answer", 30*time.Second, func() bool { _, err := s.health(); return err == nil })
+	clocktest.WaitUntil(t, "serve to answer", 30*time.Second, func() bool { _, err := s.health(); return err == nil })
 	return s
 }
 
@@ -69,10 +70,10 @@ func TestServeForwardsCommandsAndSurvivesKill9(t *testing.T) {
 	p.env[config.EnvWebhookCallbackURL] = strings.TrimSuffix(p.env[config.EnvRedirectURI], config.CallbackPath) + webhook.WebhookPath
 	p.mustRun("login")
 	s := startServe(t, p, bin)
-	apptest.WaitUntil(t, "the subscription", 20*time.Second, func() bool { _, _, ok := p.sim.Sim.Subscription(); return ok })
+	clocktest.WaitUntil(t, "the subscription", 20*time.Second, func() bool { _, _, ok := p.sim.Sim.Subscription(); return ok })
 
 	// Forwarded commands (the database is held by serve).
-	apptest.WaitUntil(t, "the first sync", 30*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the first sync", 30*time.Second, func() bool {
 		var st map[string]any
 		_ = json.Unmarshal([]byte(p.mustRun("status", "--json")), &st)
 		return st["activities"] == float64(300)
@@ -138,7 +139,7 @@ func TestServeForwardsCommandsAndSurvivesKill9(t *testing.T) {
 		}
 		return st.Webhooks
 	}
-	apptest.WaitUntil(t, "the queue to drain", 30*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the queue to drain", 30*time.Second, func() bool {
 		h, err := s.health()
 		return err == nil && h.QueueDepth == 0 && events().Processed == 5
 	})

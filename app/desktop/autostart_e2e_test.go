@@ -15,6 +15,7 @@ import (
 	"github.com/owtray/owtray/app/apptest"
 	"github.com/owtray/owtray/app/cli"
 	"github.com/owtray/owtray/app/secrets/secretstest"
+	"github.com/owtray/owtray/sync/clocktest"
 )
 
 // TestAutostartHidden turns start at login on, reads it back and off
@@ -116,7 +117,7 @@ func TestAutostartHidden(t *testing.T) {
 	if call := menu.Call("com.canonical.dbusmenu.Event", 0, labels["Open owtray"], "clicked", dbus.MakeVariant(""), uint32(0)); call.Err != nil {
 		t.Fatal(call.Err)
 	}
-	apptest.WaitUntil(t, "the window after Open owtray", 10*time.Second, visible)
+	clocktest.WaitUntil(t, "the window after Open owtray", 10*time.Second, visible)
 
 	if out := autostart("off"); !strings.Contains(out, "does not start at login") {
 		t.Fatalf("off: %s", out)
@@ -131,7 +132,7 @@ func TestAutostartHidden(t *testing.T) {
 func waitTrayItem(t *testing.T, conn *dbus.Conn, pid int) (item, menu dbus.BusObject) {
 	t.Helper()
 	service := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", pid)
-	apptest.WaitUntil(t, "the tray item to register", 60*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the tray item to register", 60*time.Second, func() bool {
 		v, err := conn.Object("org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher").GetProperty("org.kde.StatusNotifierWatcher.RegisteredStatusNotifierItems")
 		if err != nil {
 			return false

@@ -21,6 +21,7 @@ import (
 	"github.com/owtray/owtray/app/cli"
 	"github.com/owtray/owtray/app/desktop"
 	"github.com/owtray/owtray/app/textfmt"
+	"github.com/owtray/owtray/sync/clocktest"
 	"github.com/owtray/owtray/sync/store"
 	"github.com/owtray/owtray/sync/stravasim"
 )
@@ -203,7 +204,7 @@ func TestDamagedDatabaseWindow(t *testing.T) {
 	}
 
 	var win string
-	apptest.WaitUntil(t, "the repair window", 90*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the repair window", 90*time.Second, func() bool {
 		o, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$").Output()
 		win, _, _ = strings.Cut(strings.TrimSpace(string(o)), "\n")
 		return win != ""
@@ -240,7 +241,7 @@ func TestDamagedDatabaseWindow(t *testing.T) {
 		}
 	}
 	press("Tab", "space") // Repair: the first button
-	apptest.WaitUntil(t, "the repair", 90*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the repair", 90*time.Second, func() bool {
 		m, _ := filepath.Glob(filepath.Join(dataDir, app.DatabaseFile+".damaged-*"))
 		return len(m) == 1
 	})
@@ -254,7 +255,7 @@ func TestDamagedDatabaseWindow(t *testing.T) {
 	var st struct {
 		Activities int `json:"activities"`
 	}
-	apptest.WaitUntil(t, "the normal app to answer status", 90*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the normal app to answer status", 90*time.Second, func() bool {
 		status := exec.Command(bin, "status", "--json")
 		status.Dir, status.Env = cmd.Dir, env
 		o, err := status.Output()
@@ -264,7 +265,7 @@ func TestDamagedDatabaseWindow(t *testing.T) {
 		t.Errorf("the running app holds %d activities, want the kept ones of %d", st.Activities, total)
 	}
 	running("the normal window")
-	apptest.WaitUntil(t, "the normal tray menu", 60*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the normal tray menu", 60*time.Second, func() bool {
 		_, ok := menuLabels(t, menu)["Sync now"]
 		return ok
 	})

@@ -25,6 +25,7 @@ import (
 	"github.com/owtray/owtray/app/cli"
 	"github.com/owtray/owtray/app/secrets"
 	"github.com/owtray/owtray/app/secrets/secretstest"
+	"github.com/owtray/owtray/sync/clocktest"
 )
 
 // owtray is the desktop build, built once for the package's tests.
@@ -180,7 +181,7 @@ func waitScreenSettled(t *testing.T, what string, limit time.Duration) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "settle.png")
 	var last [sha256.Size]byte
-	apptest.WaitUntil(t, what, limit, func() bool {
+	clocktest.WaitUntil(t, what, limit, func() bool {
 		h := screenPixels(t, path)
 		same := h == last
 		last = h
@@ -217,7 +218,7 @@ func TestDemoWindowAndTray(t *testing.T) {
 	requireDesktop(t)
 	bin := owtray.Path(t)
 	d := startDemo(t, bin, "--activities", "1500")
-	apptest.WaitUntil(t, "the demo's import", 60*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the demo's import", 60*time.Second, func() bool {
 		st := d.status(t, bin)
 		n, _ := st["activities"].(float64)
 		return n == 1500
@@ -248,7 +249,7 @@ func TestDemoWindowAndTray(t *testing.T) {
 	// Wait for the start-up sync and detail back-fill to go quiet, so the
 	// requests after the click are the click's.
 	var before int
-	apptest.WaitUntil(t, "the background sync to go quiet", 60*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the background sync to go quiet", 60*time.Second, func() bool {
 		before = d.simRequests(t)
 		time.Sleep(1500 * time.Millisecond) // quiet means: no request over this span
 		return d.simRequests(t) == before
@@ -256,7 +257,7 @@ func TestDemoWindowAndTray(t *testing.T) {
 	if call := menu.Call("com.canonical.dbusmenu.Event", 0, labels["Sync now"], "clicked", dbus.MakeVariant(""), uint32(0)); call.Err != nil {
 		t.Fatal(call.Err)
 	}
-	apptest.WaitUntil(t, "a sync after clicking Sync now", 60*time.Second, func() bool { return d.simRequests(t) > before })
+	clocktest.WaitUntil(t, "a sync after clicking Sync now", 60*time.Second, func() bool { return d.simRequests(t) > before })
 
 	// Starting the app a second time brings the hidden window forward.
 	if out, err := exec.Command("xdotool", "search", "--name", "^owtray$", "windowunmap", "--sync").CombinedOutput(); err != nil {
@@ -268,7 +269,7 @@ func TestDemoWindowAndTray(t *testing.T) {
 	if out, err := second.CombinedOutput(); err != nil {
 		t.Fatalf("second start: %v %s", err, out)
 	}
-	apptest.WaitUntil(t, "the window to come back", 10*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the window to come back", 10*time.Second, func() bool {
 		out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$").Output()
 		return len(strings.TrimSpace(string(out))) > 0
 	})
@@ -311,7 +312,7 @@ func checkMinimumWindow(t *testing.T) {
 	if o, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$", "windowsize", "960", "600").CombinedOutput(); err != nil {
 		t.Fatalf("xdotool: %v %s", err, o)
 	}
-	apptest.WaitUntil(t, "the window at 960x600", 5*time.Second, func() bool { return windowGeometry(t) == "960x600" })
+	clocktest.WaitUntil(t, "the window at 960x600", 5*time.Second, func() bool { return windowGeometry(t) == "960x600" })
 	time.Sleep(3 * time.Second) // what is checked is that nothing grows it over time (status updates, list refreshes)
 	if got := windowGeometry(t); got != "960x600" {
 		t.Errorf("the window grew to %s by itself", got)
@@ -346,7 +347,7 @@ func checkTrayTitleAndTooltip(t *testing.T, item dbus.BusObject) {
 		}
 		Title, Text string
 	}
-	apptest.WaitUntil(t, "the tray tooltip", 10*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the tray tooltip", 10*time.Second, func() bool {
 		v, err := item.GetProperty("org.kde.StatusNotifierItem.ToolTip")
 		if err != nil || dbus.Store([]any{v.Value()}, &tip) != nil {
 			return false
@@ -466,7 +467,7 @@ func TestSetupScreenRenders(t *testing.T) {
 		_ = cmd.Wait()
 	}()
 	shot := filepath.Join(t.TempDir(), "setup.png")
-	apptest.WaitUntil(t, "the setup window", 90*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the setup window", 90*time.Second, func() bool {
 		out, _ := exec.Command("xdotool", "search", "--name", "^owtray$").Output()
 		return len(strings.TrimSpace(string(out))) > 0
 	})
@@ -497,7 +498,7 @@ func TestNoKeychainScreenQuits(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	apptest.WaitUntil(t, "the window", 90*time.Second, func() bool {
+	clocktest.WaitUntil(t, "the window", 90*time.Second, func() bool {
 		o, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$").Output()
 		return len(strings.TrimSpace(string(o))) > 0
 	})
