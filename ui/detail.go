@@ -180,12 +180,8 @@ func (d *detailPanel) render(a Activity) {
 
 // showLabel sets a label's text and hides it when empty, so no empty row shows.
 func showLabel(l *widget.Label, text string) {
-	l.SetText(text)
-	if text == "" {
-		l.Hide()
-	} else {
-		l.Show()
-	}
+	setLabel(l, text)
+	setVisible(l, text != "")
 }
 
 func (d *detailPanel) renderText(a Activity) {
