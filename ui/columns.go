@@ -88,9 +88,7 @@ func setCells(row *fyne.Container, texts []string) {
 		if i < len(texts) {
 			text = texts[i]
 		}
-		if l := cellLabel(o); l.Text != text {
-			l.SetText(text)
-		}
+		setLabel(cellLabel(o), text)
 	}
 }
 

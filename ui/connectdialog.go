@@ -85,14 +85,9 @@ func (c *connectDialog) stop() {
 }
 
 func (c *connectDialog) busy(on bool) {
-	setVisible(c.spinner, on)
+	setRunning(c.spinner, on)
 	setVisible(c.cancel, on)
 	setVisible(c.close, !on)
-	if on {
-		c.spinner.Start()
-	} else {
-		c.spinner.Stop()
-	}
 }
 
 // Labels of the address shown when no browser could be opened.

@@ -32,7 +32,6 @@ type detailPanel struct {
 	saveAs func(name string, data []byte, done func(where string, err error))
 
 	current Activity
-	stats   []stat // the overview's figures as shown
 	load    latest // reloading the shown activity
 	action  latest // fetch details or an export
 
@@ -140,8 +139,7 @@ func (d *detailPanel) render(a Activity) {
 	d.title.SetText(a.Name)
 	d.subtitle.SetText(joinNonEmpty(" · ", sportLabel(a.SportType), formatDateLong(a.StartDateLocal)))
 	showLabel(d.timezone, a.Timezone)
-	d.stats = overviewStats(a, u)
-	setStats(d.statGrid, d.stats)
+	setStats(d.statGrid, overviewStats(a, u))
 	defer d.overview.Refresh()
 	defer d.overviewBox.Refresh() // the grid's height follows its figures
 	showLabel(d.flags, joinNonEmpty(" · ", a.Flags()...))
@@ -180,12 +178,8 @@ func (d *detailPanel) render(a Activity) {
 
 // showLabel sets a label's text and hides it when empty, so no empty row shows.
 func showLabel(l *widget.Label, text string) {
-	l.SetText(text)
-	if text == "" {
-		l.Hide()
-	} else {
-		l.Show()
-	}
+	setLabel(l, text)
+	setVisible(l, text != "")
 }
 
 func (d *detailPanel) renderText(a Activity) {

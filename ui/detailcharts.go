@@ -144,11 +144,11 @@ func (c *chartsPanel) draw(u Units) {
 // hovered shows the values at sample i and marks the route there.
 func (c *chartsPanel) hovered(i int) {
 	if i < 0 || i >= c.streams.Len() {
-		c.readout.SetText(msgHoverCharts)
+		setLabel(c.readout, msgHoverCharts)
 		c.onHover([2]float64{}, false)
 		return
 	}
-	c.readout.SetText(readoutAt(c.x, c.series, c.streams, i))
+	setLabel(c.readout, readoutAt(c.x, c.series, c.streams, i)) // the pointer moves within one sample
 	if i < len(c.streams.LatLng) {
 		c.onHover(c.streams.LatLng[i], true)
 	} else {
@@ -169,11 +169,11 @@ func (l linesLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 func (l linesLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var out fyne.Size
+	line := fyne.MeasureText("0", theme.TextSize(), fyne.TextStyle{}).Height
 	for _, o := range objs {
 		if !o.Visible() {
 			continue
 		}
-		line := fyne.MeasureText("0", theme.TextSize(), fyne.TextStyle{}).Height
 		out = out.Max(o.MinSize()).Max(fyne.NewSize(0, float32(l.lines)*line+2*theme.InnerPadding()))
 	}
 	return out

@@ -31,26 +31,6 @@ type jsonNode struct {
 // path is "".
 type jsonTree map[string]*jsonNode
 
-// leaves lists the leaves in the order sent.
-func (t jsonTree) leaves() []jsonField {
-	var out []jsonField
-	var walk func(path string)
-	walk = func(path string) {
-		n := t[path]
-		if n == nil {
-			return
-		}
-		if len(n.Kids) == 0 && path != "" {
-			out = append(out, n.Field)
-		}
-		for _, k := range n.Kids {
-			walk(k)
-		}
-	}
-	walk("")
-	return out
-}
-
 // parseJSONTree reads a JSON document in the order Strava sent it. Empty
 // objects and arrays are leaves shown as "{}" and "[]" so nothing is
 // hidden. On malformed JSON it returns what was read so far and the error.
@@ -65,12 +45,6 @@ func parseJSONTree(data []byte) (jsonTree, error) {
 		return t, errors.New("reading Strava's JSON: unexpected data after the end")
 	}
 	return t, nil
-}
-
-// flattenJSON lists every leaf of a JSON document in the order sent.
-func flattenJSON(data []byte) ([]jsonField, error) {
-	t, err := parseJSONTree(data)
-	return t.leaves(), err
 }
 
 // walk reads one value at path into the tree. The root's members become

@@ -85,3 +85,29 @@ func TestActivityFlags(t *testing.T) {
 		}
 	}
 }
+
+// leaves lists the leaves in the order sent.
+func (t jsonTree) leaves() []jsonField {
+	var out []jsonField
+	var walk func(path string)
+	walk = func(path string) {
+		n := t[path]
+		if n == nil {
+			return
+		}
+		if len(n.Kids) == 0 && path != "" {
+			out = append(out, n.Field)
+		}
+		for _, k := range n.Kids {
+			walk(k)
+		}
+	}
+	walk("")
+	return out
+}
+
+// flattenJSON lists every leaf of a JSON document in the order sent.
+func flattenJSON(data []byte) ([]jsonField, error) {
+	t, err := parseJSONTree(data)
+	return t.leaves(), err
+}

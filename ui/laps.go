@@ -48,15 +48,9 @@ func (t *table) set(header []string, rows [][]string, placeholder string, top bo
 		t.list.ScrollToTop()
 	}
 	t.placeholder.SetText(placeholder)
-	if len(rows) == 0 {
-		t.placeholder.Show()
-		t.header.Hide()
-		t.list.Hide()
-		return
-	}
-	t.placeholder.Hide()
-	t.header.Show()
-	t.list.Show()
+	setVisible(t.placeholder, len(rows) == 0)
+	setVisible(t.header, len(rows) > 0)
+	setVisible(t.list, len(rows) > 0)
 }
 
 // tableColumns: lap or split, distance, moving time, pace or speed,

@@ -60,12 +60,7 @@ func (s *listState) set(message string, loading, clear, retry bool) {
 	s.message.SetText(message)
 	setVisible(s.clear, clear)
 	setVisible(s.retry, retry)
-	setVisible(s.spinner, loading)
-	if loading {
-		s.spinner.Start()
-	} else {
-		s.spinner.Stop()
-	}
+	setRunning(s.spinner, loading)
 	s.content.Show()
 }
 
@@ -75,5 +70,22 @@ func setVisible(o fyne.CanvasObject, visible bool) {
 		o.Show()
 	} else {
 		o.Hide()
+	}
+}
+
+// animated is a busy indicator: widget.Activity or ProgressBarInfinite.
+type animated interface {
+	fyne.CanvasObject
+	Start()
+	Stop()
+}
+
+// setRunning shows and starts a, or stops and hides it.
+func setRunning(a animated, on bool) {
+	setVisible(a, on)
+	if on {
+		a.Start()
+	} else {
+		a.Stop()
 	}
 }

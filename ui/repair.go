@@ -194,8 +194,7 @@ func (rw *RepairWindow) startRepair() {
 	}
 	rw.busy = true
 	rw.repair.Disable()
-	rw.progress.Show()
-	rw.progress.Start()
+	setRunning(rw.progress, true)
 	rw.result.Importance = widget.MediumImportance
 	rw.result.SetText(msgRepairing)
 	rw.result.Show()
@@ -208,8 +207,7 @@ func (rw *RepairWindow) repaired(res RepairResult, err error) {
 		return // the window was closed
 	}
 	rw.busy = false
-	rw.progress.Stop()
-	rw.progress.Hide()
+	setRunning(rw.progress, false)
 	rw.repair.Hide()
 	if err != nil {
 		rw.log.Error("repairing the database", "err", err)

@@ -283,11 +283,6 @@ func (p projection) fit(coords [][2]float64) []fyne.Position {
 	return out
 }
 
-// fitRoute projects coords onto a view of size (see projection).
-func fitRoute(coords [][2]float64, size fyne.Size, pad float32) []fyne.Position {
-	return newProjection(coords, size, pad).fit(coords)
-}
-
 func distance(a, b fyne.Position) float32 {
 	dx, dy := a.X-b.X, a.Y-b.Y
 	return float32(math.Sqrt(float64(dx*dx + dy*dy)))

@@ -100,3 +100,8 @@ func TestRouteViewSegmentsAndPlaceholder(t *testing.T) {
 		t.Errorf("after resize: %d segments, placeholder %q", lines, placeholder)
 	}
 }
+
+// fitRoute projects coords onto a view of size (see projection).
+func fitRoute(coords [][2]float64, size fyne.Size, pad float32) []fyne.Position {
+	return newProjection(coords, size, pad).fit(coords)
+}

@@ -349,18 +349,14 @@ func (s *setupScreen) succeed(message string) {
 
 // setBusy shows the waiting state: a spinner and Cancel instead of the actions.
 func (s *setupScreen) setBusy(busy bool) {
-	setVisible(s.spinner, busy)
+	setRunning(s.spinner, busy)
 	setVisible(s.cancel, busy)
-	if busy {
-		s.spinner.Start()
-		for _, b := range s.actions() {
-			b.Disable()
-		}
-		return
-	}
-	s.spinner.Stop()
 	for _, b := range s.actions() {
-		b.Enable()
+		if busy {
+			b.Disable()
+		} else {
+			b.Enable()
+		}
 	}
 }
 

@@ -85,12 +85,7 @@ func (b *statusBar) showProgress(st Status) {
 	setVisible(b.progressRow, st.Syncing)
 	determinate := st.Syncing && p.Total > 0
 	setVisible(b.progress, determinate)
-	setVisible(b.progressInf, st.Syncing && !determinate)
-	if st.Syncing && !determinate {
-		b.progressInf.Start()
-	} else {
-		b.progressInf.Stop()
-	}
+	setRunning(b.progressInf, st.Syncing && !determinate)
 	if determinate {
 		b.progress.Max = float64(p.Total)
 		b.progress.SetValue(float64(min(p.Done, p.Total)))

@@ -58,14 +58,13 @@ func minWindowSize() fyne.Size { return fyne.NewSize(960, 600) }
 
 // UI is the window and the tray menu of one running app.
 type UI struct {
-	onFirstRows func()
-	opts        Options
-	app         fyne.App
-	be          Backend
-	log         *slog.Logger
-	w           worker
-	cancel      context.CancelFunc
-	closed      atomic.Bool
+	opts   Options
+	app    fyne.App
+	be     Backend
+	log    *slog.Logger
+	w      worker
+	cancel context.CancelFunc
+	closed atomic.Bool
 
 	win            fyne.Window
 	tray           *trayMenu
@@ -104,7 +103,7 @@ func New(a fyne.App, be Backend, opts Options) *UI {
 // pass a queue they drain themselves.
 func newUI(a fyne.App, be Backend, opts Options, do func(func())) *UI {
 	ctx, cancel := context.WithCancel(context.Background())
-	u := &UI{app: a, be: be, log: opts.Logger, cancel: cancel, onFirstRows: opts.OnFirstRows, opts: opts}
+	u := &UI{app: a, be: be, log: opts.Logger, cancel: cancel, opts: opts}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -138,15 +137,17 @@ func newUI(a fyne.App, be Backend, opts Options, do func(func())) *UI {
 	return u
 }
 
+// units are the units the user chose.
+func (u *UI) units() Units { return u.prefs.Units }
+
 func (u *UI) build() {
-	units := func() Units { return u.prefs.Units }
 	u.tray = newTrayMenu(u.ShowWindow, u.syncNow, u.app.Quit)
 	u.status = newStatusBar(u.syncNow)
 	u.banners = newBannerArea(u.bannerAction)
 	u.setup = newSetupScreen(u.be, u.w, u.openURL, u.showMain, u.leaveSetup)
-	u.detail = newDetailPanel(u.be, u.w, units, u.openURL, u.saveAs)
-	u.list = newActivitiesScreen(u.be, u.w, units, u.detail.show)
-	u.list.onFirstRows = u.onFirstRows
+	u.detail = newDetailPanel(u.be, u.w, u.units, u.openURL, u.saveAs)
+	u.list = newActivitiesScreen(u.be, u.w, u.units, u.detail.show)
+	u.list.onFirstRows = u.opts.OnFirstRows
 	u.list.onOpen = u.openActivity
 	u.exporter = newListExporter(u.be, u.w, u.win, u.showInFolder)
 	u.list.onExport = u.exporter.start
@@ -384,7 +385,7 @@ func (u *UI) addShortcuts() {
 // double click in the list).
 func (u *UI) openActivity(a Activity) {
 	w := u.app.NewWindow(a.Name)
-	d := newDetailPanel(u.be, u.w, func() Units { return u.prefs.Units }, u.openURL, u.saveAs)
+	d := newDetailPanel(u.be, u.w, u.units, u.openURL, u.saveAs)
 	w.SetContent(d.content)
 	w.Resize(fyne.NewSize(720, 640))
 	d.show(a)
