@@ -231,21 +231,13 @@ func (s *Store) checkTx(fn func(tx *bolt.Tx) error) error {
 // countRecords decodes every activity, stream, event and the sync state.
 func countRecords(tx *bolt.Tx) (good, bad int) {
 	docs := bucket(tx, bucketDocs)
-	_ = bucket(tx, bucketRows).ForEach(func(k, v []byte) error {
-		if len(k) != orderKeyLen {
-			bad++
-			return nil
-		}
-		rv, err := parseRow(v)
-		if err == nil {
-			_, err = assemble(docs, k, &rv)
-		}
-		if err != nil {
+	_ = scanRows(tx, nil, &bad, func(k []byte, rv *rowView) (bool, error) {
+		if _, err := assemble(docs, k, rv); err != nil {
 			bad++
 		} else {
 			good++
 		}
-		return nil
+		return true, nil
 	})
 	if n := docs.Stats().KeyN; n != good+bad {
 		bad += max(0, n-good-bad)
