@@ -172,10 +172,8 @@ func (s *Store) verify(records bool) (CheckReport, error) {
 			problems = append(problems, err.Error())
 			return nil
 		}
-		for _, name := range allBuckets() {
-			if tx.Bucket([]byte(name)) == nil {
-				problems = append(problems, fmt.Sprintf("bucket %s is missing", name))
-			}
+		for _, name := range missingBuckets(tx) {
+			problems = append(problems, fmt.Sprintf("bucket %s is missing", name))
 		}
 		if len(problems) > 0 {
 			return nil
