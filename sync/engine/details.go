@@ -36,11 +36,6 @@ func (e *Engine) Backfill(ctx context.Context, limit int) (int, error) {
 	return e.backfill(ctx, limit, &rep)
 }
 
-// notFoundSchedule is how long to wait before asking again for an activity
-// Strava answered 404 for: the n-th 404 waits notFoundSchedule[n-1]. Only a
-// 404 after the last wait removes the activity.
-func notFoundSchedule() []time.Duration { return store.NotFoundSchedule() }
-
 func (e *Engine) backfill(ctx context.Context, limit int, rep *Report) (int, error) {
 	budget := e.detailBudget()
 	if limit > 0 {
@@ -183,7 +178,7 @@ func (e *Engine) fetchDetail(ctx context.Context, id int64) (store.Activity, err
 // the 404 outlasted it.
 func (e *Engine) notFound(id int64, cause error) error {
 	g := &GoneError{ID: id, Err: cause}
-	sched := notFoundSchedule()
+	sched := store.NotFoundSchedule() // the n-th 404 waits sched[n-1]
 	now := e.cfg.Now()
 	err := e.store.UpdateSyncState(func(s *store.SyncState) {
 		if s.DetailBackfill.NotFound == nil {

@@ -79,12 +79,7 @@ func (l *listing) second(ctx context.Context, t time.Time) ([]strava.Activity, e
 	if err := checkPage(acts); err != nil {
 		return nil, err
 	}
-	var out []strava.Activity
-	for _, a := range acts {
-		if a.StartDate.Unix() == sec {
-			out = append(out, a)
-		}
-	}
+	out := secondOf(acts, t)
 	if len(out) == PageSize {
 		l.e.cfg.Logger.Warn("200 or more activities start in one second; some may be missed", "second", t.UTC())
 	}
@@ -113,8 +108,8 @@ func checkPage(acts []strava.Activity) error {
 }
 
 // pageOf merges a page, its straddling second and carried activities into
-// one store page without duplicate ids, and returns the oldest start of acts.
-func pageOf(groups ...[]strava.Activity) ([]store.Activity, map[int64]bool) {
+// one store page without duplicate ids.
+func pageOf(groups ...[]strava.Activity) []store.Activity {
 	seen := map[int64]bool{}
 	var out []store.Activity
 	for _, g := range groups {
@@ -126,7 +121,7 @@ func pageOf(groups ...[]strava.Activity) ([]store.Activity, map[int64]bool) {
 			out = append(out, store.FromStrava(a))
 		}
 	}
-	return out, seen
+	return out
 }
 
 // oldestSecond returns the activities of acts in its oldest second, and that second.
@@ -140,13 +135,7 @@ func oldestSecond(acts []strava.Activity) ([]strava.Activity, time.Time) {
 			oldest = a.StartDate
 		}
 	}
-	var out []strava.Activity
-	for _, a := range acts {
-		if a.StartDate.Unix() == oldest.Unix() {
-			out = append(out, a)
-		}
-	}
-	return out, time.Unix(oldest.Unix(), 0)
+	return secondOf(acts, oldest), time.Unix(oldest.Unix(), 0)
 }
 
 // fullImport lists the whole history, newest first, with a fixed bound and
@@ -190,7 +179,7 @@ func (e *Engine) fullImport(ctx context.Context, fi store.FullImportState, recon
 		if len(acts) == 0 {
 			return e.finishImport(fi, reconcile, carry, to, rep)
 		}
-		page, _ := pageOf(acts, ties, carry)
+		page := pageOf(acts, ties, carry)
 		p := store.Page{Activities: page, Checkpoint: func(s *store.SyncState) { s.FullImport = next }}
 		oldestActs, oldest := oldestSecond(acts)
 		if reconcile && !(resumed && carry == nil) {
@@ -226,7 +215,7 @@ func secondOf(acts []strava.Activity, t time.Time) []strava.Activity {
 func (e *Engine) finishImport(fi store.FullImportState, reconcile bool, carry []strava.Activity, to time.Time, rep *Report) error {
 	p := store.Page{Checkpoint: func(s *store.SyncState) { s.FullImport = store.FullImportState{} }}
 	if reconcile && (carry != nil || fi.Pages == 0) {
-		p.Activities, _ = pageOf(carry)
+		p.Activities = pageOf(carry)
 		p.Complete = &store.Span{To: to} // nothing older exists on Strava
 		p.ConfirmMissing = true
 	}
@@ -270,7 +259,7 @@ func (e *Engine) incremental(ctx context.Context, rep *Report) ([]int64, error) 
 		if len(acts) == 0 {
 			return added, nil
 		}
-		page, _ := pageOf(acts, ties)
+		page := pageOf(acts, ties)
 		known, err := e.knownIDs(page)
 		if err != nil {
 			return added, err

@@ -172,10 +172,8 @@ func (s *Store) verify(records bool) (CheckReport, error) {
 			problems = append(problems, err.Error())
 			return nil
 		}
-		for _, name := range allBuckets() {
-			if tx.Bucket([]byte(name)) == nil {
-				problems = append(problems, fmt.Sprintf("bucket %s is missing", name))
-			}
+		for _, name := range missingBuckets(tx) {
+			problems = append(problems, fmt.Sprintf("bucket %s is missing", name))
 		}
 		if len(problems) > 0 {
 			return nil
@@ -231,21 +229,13 @@ func (s *Store) checkTx(fn func(tx *bolt.Tx) error) error {
 // countRecords decodes every activity, stream, event and the sync state.
 func countRecords(tx *bolt.Tx) (good, bad int) {
 	docs := bucket(tx, bucketDocs)
-	_ = bucket(tx, bucketRows).ForEach(func(k, v []byte) error {
-		if len(k) != orderKeyLen {
-			bad++
-			return nil
-		}
-		rv, err := parseRow(v)
-		if err == nil {
-			_, err = assemble(docs, k, &rv)
-		}
-		if err != nil {
+	_ = scanRows(tx, nil, &bad, func(k []byte, rv *rowView) (bool, error) {
+		if _, err := assemble(docs, k, rv); err != nil {
 			bad++
 		} else {
 			good++
 		}
-		return nil
+		return true, nil
 	})
 	if n := docs.Stats().KeyN; n != good+bad {
 		bad += max(0, n-good-bad)

@@ -60,6 +60,9 @@ func keyID(k []byte) int64 { return int64(^binary.BigEndian.Uint64(k[8:])) }
 // that a full import (newest first) appends there too.
 func docKey(id int64) []byte { return binary8(^uint64(id)) }
 
+// docID is the inverse of docKey; k must be 8 bytes.
+func docID(k []byte) int64 { return int64(^binary.BigEndian.Uint64(k)) }
+
 // fold case-folds s for case-insensitive, Unicode-aware substring search:
 // ToUpper then ToLower also unifies letters with several lower-case forms
 // (σ/ς, k/K (Kelvin sign), s/ſ).

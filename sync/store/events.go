@@ -616,26 +616,11 @@ func (s *Store) QueueStats() (QueueStats, error) {
 }
 
 func readQueueStats(tx *bolt.Tx) (QueueStats, error) {
-	var st QueueStats
-	raw := bucket(tx, bucketMeta).Get([]byte(keyEventStats))
-	if raw == nil {
-		return st, nil
-	}
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return QueueStats{}, fmt.Errorf("event stats: %w: %w", err, ErrCorrupt)
-	}
-	return st, nil
+	return getJSON[QueueStats](bucket(tx, bucketMeta), keyEventStats, "event stats")
 }
 
 func writeQueueStats(tx *bolt.Tx, st *QueueStats) error {
-	raw, err := json.Marshal(st)
-	if err != nil {
-		return fmt.Errorf("encode event stats: %w", err)
-	}
-	if err := bucket(tx, bucketMeta).Put([]byte(keyEventStats), raw); err != nil {
-		return fmt.Errorf("store event stats: %w", err)
-	}
-	return nil
+	return putJSON(bucket(tx, bucketMeta), keyEventStats, "event stats", st)
 }
 
 // legacyEvent is a queued event of schema version 1 (one record per event,
@@ -744,12 +729,11 @@ func (s *Store) TakeEventBudget(window15, day time.Time, share15, shareDay int) 
 		ok bool
 	)
 	err := s.update("event budget", func(tx *bolt.Tx) error {
-		b, ok = EventBudget{}, false
+		ok = false
 		meta := bucket(tx, bucketMeta)
-		if raw := meta.Get([]byte(keyEventBudget)); raw != nil {
-			if err := json.Unmarshal(raw, &b); err != nil {
-				return fmt.Errorf("event budget: %w: %w", err, ErrCorrupt)
-			}
+		var err error
+		if b, err = getJSON[EventBudget](meta, keyEventBudget, "event budget"); err != nil {
+			return err
 		}
 		if !b.Window15.Equal(window15) {
 			b.Window15, b.Used15 = window15, 0
@@ -763,11 +747,7 @@ func (s *Store) TakeEventBudget(window15, day time.Time, share15, shareDay int) 
 		b.Used15++
 		b.UsedDay++
 		ok = true
-		raw, err := json.Marshal(&b)
-		if err != nil {
-			return fmt.Errorf("encode event budget: %w", err)
-		}
-		return meta.Put([]byte(keyEventBudget), raw)
+		return putJSON(meta, keyEventBudget, "event budget", &b)
 	})
 	return b, ok, err
 }

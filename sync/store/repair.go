@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -120,7 +119,6 @@ func Repair(path string, now time.Time, opts Options) (RepairReport, error) {
 func readDamaged(f *rawFile) *repaired {
 	r := &repaired{rows: map[int64][]byte{}, rowKeys: map[int64][]byte{}, docs: map[int64][]byte{}, seen: map[int64]bool{},
 		streams: map[int64][]byte{}, events: map[string]PendingEvent{}}
-	clone := func(b []byte) []byte { return append([]byte(nil), b...) }
 	bks := f.buckets()
 	each := func(name string, fn func(k, v []byte)) {
 		b, ok := bks[name]
@@ -140,17 +138,17 @@ func readDamaged(f *rawFile) *repaired {
 		id := keyID(k)
 		r.seen[id] = true
 		if _, err := parseRow(v); err == nil {
-			r.rows[id], r.rowKeys[id] = clone(v), clone(k)
+			r.rows[id], r.rowKeys[id] = slices.Clone(v), slices.Clone(k)
 		}
 	})
 	each(bucketDocs, func(k, v []byte) {
 		if len(k) != 8 {
 			return
 		}
-		id := int64(^binary.BigEndian.Uint64(k))
+		id := docID(k)
 		r.seen[id] = true
 		if _, err := parseValidDoc(v); err == nil {
-			r.docs[id] = clone(v)
+			r.docs[id] = slices.Clone(v)
 		}
 	})
 	each(bucketStreams, func(k, v []byte) {
@@ -161,7 +159,7 @@ func readDamaged(f *rawFile) *repaired {
 			r.badStream++
 			return
 		}
-		r.streams[int64(^binary.BigEndian.Uint64(k))] = clone(v)
+		r.streams[docID(k)] = slices.Clone(v)
 	})
 	if b, ok := bks[bucketEvents]; ok {
 		r.eventSeq = b.seq
@@ -177,13 +175,13 @@ func readDamaged(f *rawFile) *repaired {
 	})
 	each(bucketDedupe, func(k, v []byte) {
 		if len(k) == dedupeKeyLen && len(v) > 0 {
-			r.dedupe = append(r.dedupe, [2][]byte{clone(k), clone(v)})
+			r.dedupe = append(r.dedupe, [2][]byte{slices.Clone(k), slices.Clone(v)})
 		}
 	})
 	each(bucketSync, func(k, v []byte) {
 		var st SyncState
 		if string(k) == keySyncState && json.Unmarshal(v, &st) == nil {
-			r.sync = clone(v)
+			r.sync = slices.Clone(v)
 		}
 	})
 	if f.lostPages > 0 {
@@ -193,11 +191,11 @@ func readDamaged(f *rawFile) *repaired {
 		switch string(k) {
 		case keyAthlete:
 			if len(v) == 8 {
-				r.athlete = clone(v)
+				r.athlete = slices.Clone(v)
 			}
 		case keyEventStats:
 			if json.Valid(v) {
-				r.stats = clone(v)
+				r.stats = slices.Clone(v)
 			}
 		}
 	})
@@ -209,7 +207,6 @@ func readDamaged(f *rawFile) *repaired {
 // records' shapes. Only ids the trees did not already give are taken; never
 // events or sync state, which an old copy would bring back wrongly.
 func (r *repaired) readOrphans(f *rawFile) {
-	clone := func(b []byte) []byte { return append([]byte(nil), b...) }
 	rows, rowKeys, docs, streams := map[int64][]byte{}, map[int64][]byte{}, map[int64][]byte{}, map[int64][]byte{}
 	f.orphans(func(e kv) {
 		if e.bucket {
@@ -218,17 +215,17 @@ func (r *repaired) readOrphans(f *rawFile) {
 		switch len(e.k) {
 		case orderKeyLen:
 			if _, err := parseRow(e.v); err == nil {
-				rows[keyID(e.k)], rowKeys[keyID(e.k)] = clone(e.v), clone(e.k)
+				rows[keyID(e.k)], rowKeys[keyID(e.k)] = slices.Clone(e.v), slices.Clone(e.k)
 			}
 		case 8:
-			id := int64(^binary.BigEndian.Uint64(e.k))
+			id := docID(e.k)
 			if id <= 0 {
 				return // an event sequence number, not an activity id
 			}
 			if _, err := parseValidDoc(e.v); err == nil && len(e.v) > 0 && e.v[0] == docFormat {
-				docs[id] = clone(e.v)
+				docs[id] = slices.Clone(e.v)
 			} else if json.Valid(e.v) {
-				streams[id] = clone(e.v)
+				streams[id] = slices.Clone(e.v)
 			}
 		}
 	})

@@ -52,10 +52,8 @@ func (s *Store) migrate(migs []migration, target uint64) error {
 		if err != nil || current != target {
 			return err
 		}
-		for _, name := range allBuckets() {
-			if tx.Bucket([]byte(name)) == nil {
-				return fmt.Errorf("bucket %s missing at schema version %d: %w", name, current, ErrCorrupt)
-			}
+		if missing := missingBuckets(tx); len(missing) > 0 {
+			return fmt.Errorf("bucket %s missing at schema version %d: %w", missing[0], current, ErrCorrupt)
 		}
 		return nil
 	})
@@ -92,10 +90,8 @@ func (s *Store) migrate(migs []migration, target uint64) error {
 			}
 			v++
 		}
-		for _, name := range allBuckets() {
-			if tx.Bucket([]byte(name)) == nil {
-				return fmt.Errorf("bucket %s missing at schema version %d: %w", name, v, ErrCorrupt)
-			}
+		if missing := missingBuckets(tx); len(missing) > 0 {
+			return fmt.Errorf("bucket %s missing at schema version %d: %w", missing[0], v, ErrCorrupt)
 		}
 		if v == start {
 			return nil
@@ -143,4 +139,15 @@ func storedVersion(tx *bolt.Tx) (uint64, error) {
 		return 0, fmt.Errorf("schema version has %d bytes: %w", len(v), ErrCorrupt)
 	}
 	return binary.BigEndian.Uint64(v), nil
+}
+
+// missingBuckets lists the buckets of allBuckets that tx does not have.
+func missingBuckets(tx *bolt.Tx) []string {
+	var missing []string
+	for _, name := range allBuckets() {
+		if tx.Bucket([]byte(name)) == nil {
+			missing = append(missing, name)
+		}
+	}
+	return missing
 }

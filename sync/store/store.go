@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -291,6 +292,34 @@ func (s *Store) guarded(what string, fn func() error) error {
 
 // bucket returns a bucket that migration guarantees to exist.
 func bucket(tx *bolt.Tx, name string) *bolt.Bucket { return tx.Bucket([]byte(name)) }
+
+// getJSON decodes the JSON record at key of b (the zero T when there is
+// none); what names the record in errors. A record that does not decode is
+// ErrCorrupt.
+func getJSON[T any](b *bolt.Bucket, key, what string) (T, error) {
+	var v T
+	raw := b.Get([]byte(key))
+	if raw == nil {
+		return v, nil
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w: %w", what, err, ErrCorrupt)
+	}
+	return v, nil
+}
+
+// putJSON stores v as JSON at key of b; what names the record in errors.
+func putJSON(b *bolt.Bucket, key, what string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", what, err)
+	}
+	if err := b.Put([]byte(key), raw); err != nil {
+		return fmt.Errorf("store %s: %w", what, err)
+	}
+	return nil
+}
 
 func athleteID(tx *bolt.Tx) (int64, error) {
 	v := bucket(tx, bucketMeta).Get([]byte(keyAthlete))

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/owtray/owtray/sync/strava"
@@ -104,15 +102,7 @@ func (s *Store) UpdateSyncState(fn func(*SyncState)) error {
 }
 
 func readSyncState(tx *bolt.Tx) (SyncState, error) {
-	var st SyncState
-	raw := bucket(tx, bucketSync).Get([]byte(keySyncState))
-	if raw == nil {
-		return st, nil
-	}
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return SyncState{}, fmt.Errorf("sync state: %w: %w", err, ErrCorrupt)
-	}
-	return st, nil
+	return getJSON[SyncState](bucket(tx, bucketSync), keySyncState, "sync state")
 }
 
 func updateSyncState(tx *bolt.Tx, fn func(*SyncState)) error {
@@ -121,12 +111,5 @@ func updateSyncState(tx *bolt.Tx, fn func(*SyncState)) error {
 		return err
 	}
 	fn(&st)
-	raw, err := json.Marshal(&st)
-	if err != nil {
-		return fmt.Errorf("encode sync state: %w", err)
-	}
-	if err := bucket(tx, bucketSync).Put([]byte(keySyncState), raw); err != nil {
-		return fmt.Errorf("store sync state: %w", err)
-	}
-	return nil
+	return putJSON(bucket(tx, bucketSync), keySyncState, "sync state", &st)
 }
