@@ -410,8 +410,8 @@ func startAfresh(path string, now time.Time, opts Options) (RepairReport, error)
 }
 
 // freshImport is the checkpoint of a full import that has not fetched a page
-// yet, as sync/engine starts one (a day of slack above now for clocks that
-// are off).
+// yet, as sync/engine starts one: page 1 and no upper bound, so activities
+// dated in the future are listed too.
 func freshImport(now time.Time, reconcile bool) FullImportState {
-	return FullImportState{InProgress: true, Reconcile: reconcile, StartedAt: now, Upper: now.Add(24 * time.Hour).Truncate(time.Second)}
+	return FullImportState{InProgress: true, Reconcile: reconcile, StartedAt: now, Page: 1}
 }
