@@ -477,3 +477,28 @@ func truncateRow(id int64) func(tx *bolt.Tx) error {
 		return b.Put(orderKeyOf(id), append([]byte(nil), v[:len(v)-3]...))
 	}
 }
+
+// TestDamagedRowsFollowsWrites: the count is kept between calls and taken
+// again after a write, which may damage or mend a row.
+func TestDamagedRowsFollowsWrites(t *testing.T) {
+	a1 := act(t, 1, "2024-01-01T10:00:00Z", "a", "Run")
+	a2 := act(t, 2, "2024-01-01T10:00:00Z", "b", "Run") // same start: orderKeyOf(2) is its key
+	s := corrupted(t, putRaw(bucketRows, orderKeyOf(1), []byte("garbage")), a1, a2)
+	for range 2 {
+		if n, err := s.DamagedRows(); err != nil || n != 1 {
+			t.Fatalf("DamagedRows = %d, %v; want 1", n, err)
+		}
+	}
+	if err := s.db.Update(truncateRow(2)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.DamagedRows(); err != nil || n != 2 {
+		t.Fatalf("after a write damaging another row: DamagedRows = %d, %v; want 2", n, err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte(bucketRows)).Delete(orderKeyOf(1)) }); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.DamagedRows(); err != nil || n != 1 {
+		t.Fatalf("after a write removing the first bad row: DamagedRows = %d, %v; want 1", n, err)
+	}
+}

@@ -212,12 +212,21 @@ func (s *Store) CountMatching(q Query) (int, error) {
 }
 
 // DamagedRows counts the activity rows of the index that do not decode
-// (what list and the window skip); a walk of the compact index only.
+// (what list and the window skip); a walk of the compact index, done again
+// only after a write committed.
 func (s *Store) DamagedRows() (int, error) {
 	bad := 0
 	err := s.view("count damaged rows", func(tx *bolt.Tx) error {
+		if n, ok := s.damagedRows.get(tx.ID()); ok {
+			bad = n
+			return nil
+		}
 		bad = 0
-		return scanRows(tx, nil, &bad, func([]byte, *rowView) (bool, error) { return true, nil })
+		if err := scanRows(tx, nil, &bad, func([]byte, *rowView) (bool, error) { return true, nil }); err != nil {
+			return err
+		}
+		s.damagedRows.set(tx.ID(), bad)
+		return nil
 	})
 	return bad, err
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -131,6 +132,31 @@ type Store struct {
 	// which nothing more is written to it.
 	marker  string
 	damaged atomic.Bool
+	// damagedRows is DamagedRows' last count (status and the health report
+	// ask for it on every call).
+	damagedRows rowCount
+}
+
+// rowCount is a count over the activity index as of one committed write
+// transaction: it can change only when a write commits (bbolt's read
+// transactions carry the id of the last committed write).
+type rowCount struct {
+	mu    sync.Mutex
+	known bool
+	txID  int
+	n     int
+}
+
+func (c *rowCount) get(txID int) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n, c.known && c.txID == txID
+}
+
+func (c *rowCount) set(txID, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.known, c.txID, c.n = true, txID, n
 }
 
 // inUseError is returned when the file lock cannot be taken within the timeout.

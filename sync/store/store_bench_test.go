@@ -251,6 +251,13 @@ func BenchmarkCountAndSports(b *testing.B) {
 			}
 		}
 	})
+	b.Run("damaged rows", func(b *testing.B) { // asked by every status and health call
+		for b.Loop() {
+			if n, err := s.DamagedRows(); err != nil || n != 0 {
+				b.Fatal(n, err)
+			}
+		}
+	})
 	b.Run("get", func(b *testing.B) {
 		for i := int64(1); b.Loop(); i++ {
 			if _, err := s.Get(i%benchActivities + 1); err != nil {
