@@ -8,6 +8,25 @@ type worker struct {
 	ctx context.Context // cancelled when the UI closes
 	// do runs fn on the UI goroutine: fyne.Do, or a queue drained by tests.
 	do func(fn func())
+	// glyphs loads the fonts of text before it is handed to the UI
+	// goroutine; nil: none (the text's first layout loads them).
+	glyphs *glyphWarmer
+}
+
+// warmActivities loads, on the calling (background) goroutine, the fonts
+// the activities' texts need, so that showing them does not stall the UI.
+func (w worker) warmActivities(items ...Activity) {
+	if w.glyphs == nil {
+		return
+	}
+	var texts []string
+	for _, a := range items {
+		texts = append(texts, a.Name, a.SportType, a.Description, a.DeviceName, a.GearName, string(a.JSON))
+		for _, lap := range a.Laps {
+			texts = append(texts, lap.Name)
+		}
+	}
+	w.glyphs.warm(texts...)
 }
 
 // background runs call in a new goroutine and then apply with its result on

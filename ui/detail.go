@@ -106,7 +106,11 @@ func (d *detailPanel) reload() {
 	id := d.current.ID
 	ctx, gen := d.load.next(d.w.ctx)
 	background(ctx, d.w.do, func(ctx context.Context) (Activity, error) {
-		return d.lib.Activity(ctx, id)
+		a, err := d.lib.Activity(ctx, id)
+		if err == nil {
+			d.w.warmActivities(a)
+		}
+		return a, err
 	}, func(a Activity, err error) {
 		if !d.load.current(gen) || d.current.ID != id {
 			return

@@ -35,7 +35,11 @@ func (d *detailPanel) fetchDetails() {
 	ctx, gen := d.action.next(d.w.ctx)
 	d.busy("Fetching details from Strava…")
 	background(ctx, d.w.do, func(ctx context.Context) (Activity, error) {
-		return d.lib.FetchDetails(ctx, id)
+		a, err := d.lib.FetchDetails(ctx, id)
+		if err == nil {
+			d.w.warmActivities(a)
+		}
+		return a, err
 	}, func(a Activity, err error) {
 		if !d.action.current(gen) {
 			return

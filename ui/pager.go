@@ -103,7 +103,11 @@ func (p *pager) fetch(page int) {
 	gen, f := p.run.gen, p.filter
 	f.Limit, f.Offset = pageSize, page*pageSize
 	background(p.runCtx, p.w.do, func(ctx context.Context) (ActivityPage, error) {
-		return p.query(ctx, f)
+		res, err := p.query(ctx, f)
+		if err == nil {
+			p.w.warmActivities(res.Items...)
+		}
+		return res, err
 	}, func(res ActivityPage, err error) {
 		if !p.run.current(gen) {
 			return // a newer query has started

@@ -113,7 +113,7 @@ func newUI(a fyne.App, be Backend, opts Options, do func(func())) *UI {
 				fn()
 			}
 		})
-	}}
+	}, glyphs: newGlyphWarmer(a.Driver())}
 	u.win = a.NewWindow("owtray")
 	u.win.Resize(fyne.NewSize(1180, 760))
 	if opts.Icon != nil {
