@@ -288,11 +288,26 @@ func (k SortKey) compareNumbers(a, b Activity) int {
 
 // SortActivities orders items (given newest first) by f's sort, as
 // Compare does; equal ones keep their order, so ties stay newest first.
-// It sorts small keys (names lower-cased once) and then moves each
-// activity once: 20,000 rows take a few milliseconds.
 func SortActivities(items []Activity, f Filter) {
+	order := SortOrder(items, f)
+	if order == nil {
+		return
+	}
+	sorted := make([]Activity, len(items))
+	for i, at := range order {
+		sorted[i] = items[at]
+	}
+	copy(items, sorted)
+}
+
+// SortOrder returns the indexes of items (given newest first) in f's
+// order, as SortActivities would place them; nil when that is the order
+// they have. It sorts small keys (names lower-cased once) and moves no
+// activity, so a caller that keeps the rows can change the sort for the
+// cost of the keys alone.
+func SortOrder(items []Activity, f Filter) []int32 {
 	if f.Sort == SortDate && !f.Ascending {
-		return // the stored order
+		return nil // the stored order
 	}
 	sign := -1
 	if f.Ascending {
@@ -301,13 +316,15 @@ func SortActivities(items []Activity, f Filter) {
 	type keyed struct {
 		text string
 		num  float64
-		at   time.Time
-		i    int
+		at   time.Time // f.Sort == SortDate: the start
+		i    int32
 	}
 	keys := make([]keyed, len(items))
 	for i, a := range items {
-		k := keyed{i: i, at: a.StartDate}
+		k := keyed{i: int32(i)}
 		switch f.Sort {
+		case SortDate:
+			k.at = a.StartDate
 		case SortName:
 			k.text = strings.ToLower(a.Name)
 		case SortSport:
@@ -326,16 +343,16 @@ func SortActivities(items []Activity, f Filter) {
 		if c == 0 {
 			c = cmp.Compare(x.num, y.num)
 		}
-		if c == 0 && f.Sort == SortDate {
+		if c == 0 {
 			c = x.at.Compare(y.at)
 		}
 		return sign * c
 	})
-	sorted := make([]Activity, len(items))
+	order := make([]int32, len(keys))
 	for i, k := range keys {
-		sorted[i] = items[k.i]
+		order[i] = k.i
 	}
-	copy(items, sorted)
+	return order
 }
 
 // ExportProgress is how far a list export is.

@@ -147,12 +147,15 @@ func (f *fakeBackend) Activities(ctx context.Context, flt Filter) (ActivityPage,
 	defer f.mu.Unlock()
 	q := strings.ToLower(flt.Search)
 	var page ActivityPage
-	acts, lower := f.acts, f.lower
-	if flt.Sort != SortDate || flt.Ascending {
-		acts, lower = f.sorted(flt)
-	}
-	for i, a := range acts {
-		if !strings.Contains(lower[i], q) || (flt.Sport != "" && a.SportType != flt.Sport) ||
+	// Like app/desktop's: the rows in the sort's order, none moved.
+	order := SortOrder(f.acts, flt)
+	for j := range f.acts {
+		i := j
+		if order != nil { // nil: the stored order
+			i = int(order[j])
+		}
+		a := f.acts[i]
+		if !strings.Contains(f.lower[i], q) || (flt.Sport != "" && a.SportType != flt.Sport) ||
 			(!flt.Since.IsZero() && a.StartDateLocal.Before(flt.Since)) ||
 			(!flt.Until.IsZero() && !a.StartDateLocal.Before(flt.Until)) {
 			continue
@@ -167,18 +170,6 @@ func (f *fakeBackend) Activities(ctx context.Context, flt Filter) (ActivityPage,
 		page.Total++
 	}
 	return page, nil
-}
-
-// sorted is the activities in flt's order with their lower-case names;
-// call it with mu held.
-func (f *fakeBackend) sorted(flt Filter) ([]Activity, []string) {
-	acts := slices.Clone(f.acts)
-	SortActivities(acts, flt)
-	lower := make([]string, len(acts))
-	for i, a := range acts {
-		lower[i] = strings.ToLower(a.Name)
-	}
-	return acts, lower
 }
 
 func (f *fakeBackend) Sports(context.Context) ([]string, error) {

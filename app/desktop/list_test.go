@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -89,6 +90,33 @@ func TestActivitiesInEverySortOrder(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSortChangesReuseTheKeptRows clicks through every column and direction
+// twice with one filter, so later orders come from rows kept by an earlier
+// one, and checks each page against the same rows ordered afresh; then a
+// filter change must not answer from the rows of the previous filter.
+func TestSortChangesReuseTheKeptRows(t *testing.T) {
+	be, _ := connectedBackend(t, 300, nil)
+	newest := allPages(t, be, ui.Filter{Search: "run"})
+	var sorts []ui.Filter
+	for k := ui.SortName; k <= ui.SortElevation; k++ {
+		sorts = append(sorts, ui.Filter{Sort: k, Search: "run"}, ui.Filter{Sort: k, Ascending: true, Search: "run"})
+	}
+	for round := range 2 {
+		for _, f := range sorts {
+			want := slices.Clone(newest)
+			ui.SortActivities(want, f)
+			got := allPages(t, be, f)
+			if !slices.EqualFunc(got, want, func(a, b ui.Activity) bool { return a.ID == b.ID }) {
+				t.Fatalf("round %d, sort %d ascending %v: the pages are not the rows in that order", round, f.Sort, f.Ascending)
+			}
+		}
+	}
+	all := allPages(t, be, ui.Filter{Sort: ui.SortDistance})
+	if len(all) != 300 || len(all) == len(newest) {
+		t.Fatalf("without the search: %d rows, want all 300 (the search matched %d)", len(all), len(newest))
 	}
 }
 
