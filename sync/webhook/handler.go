@@ -248,15 +248,15 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "storage error")
 		return
 	}
-	if reason == reasonNoSubscription {
-		h.reject(w, http.StatusForbidden, reason+": event refused")
+	if reason == noSubscription {
+		h.reject(w, http.StatusForbidden, reason.String()+": event refused")
 		return
 	}
-	if reason != "" {
+	if reason != ours {
 		h.notify(Observer.Ignored)
-		h.log.Info("webhook event ignored", "reason", reason, "object_type", ev.ObjectType,
+		h.log.Info("webhook event ignored", "reason", reason.String(), "object_type", ev.ObjectType,
 			"object_id", ev.ObjectID, "aspect_type", ev.AspectType, "owner_id", ev.OwnerID, "subscription_id", ev.SubscriptionID)
-		writeJSON(w, http.StatusOK, ackBody{Status: "ignored", Reason: reason})
+		writeJSON(w, http.StatusOK, ackBody{Status: "ignored", Reason: reason.String()})
 		return
 	}
 	seq, dup, err := h.cfg.Store.EnqueueEvent(ev.queued())
@@ -291,39 +291,64 @@ func (h *Handler) reject(w http.ResponseWriter, status int, reason string) {
 	writeError(w, status, reason)
 }
 
-// foreign says why an event is not ours, or "". A recent cached identity
-// accepts an event; rejecting one always takes a fresh look, so that a new
-// subscription's first events are not ignored. (Accepting on a stale
-// identity is harmless: the worker checks the owner again.)
-func (h *Handler) foreign(ev Event) (string, error) {
-	if c := h.identity.Load(); c != nil && time.Since(c.at) < h.cfg.IdentityTTL && mismatch(ev, c.Identity) == "" {
-		return "", nil
+// foreign says why an event is not ours (ours: it is). A recent cached
+// identity accepts an event; rejecting one always takes a fresh look, so
+// that a new subscription's first events are not ignored. (Accepting on a
+// stale identity is harmless: the worker checks the owner again.)
+func (h *Handler) foreign(ev Event) (foreignReason, error) {
+	if c := h.identity.Load(); c != nil && time.Since(c.at) < h.cfg.IdentityTTL && mismatch(ev, c.Identity) == ours {
+		return ours, nil
 	}
 	id, err := h.cfg.Identity()
 	if err != nil {
-		return "", err
+		return ours, err
 	}
 	h.identity.Store(&cachedIdentity{Identity: id, at: time.Now()})
 	return mismatch(ev, id), nil
 }
 
-// reasonNoSubscription: no push subscription is stored; such an event is
-// refused (403), not acknowledged.
-const reasonNoSubscription = "no push subscription stored"
+// foreignReason is why an event does not belong to the connected athlete.
+type foreignReason int
 
-// mismatch says why ev does not belong to id, or "".
-func mismatch(ev Event, id Identity) string {
-	switch {
-	case id.SubscriptionID == 0:
-		return reasonNoSubscription
-	case id.AthleteID == 0:
+const (
+	ours foreignReason = iota
+	// noSubscription: no push subscription is stored; such an event is
+	// refused (403), not acknowledged.
+	noSubscription
+	noAthlete
+	otherOwner
+	otherSubscription
+)
+
+func (r foreignReason) String() string {
+	switch r {
+	case ours:
+		return ""
+	case noSubscription:
+		return "no push subscription stored"
+	case noAthlete:
 		return "no athlete connected"
-	case ev.OwnerID != id.AthleteID:
+	case otherOwner:
 		return "owner is not the connected athlete"
-	case ev.SubscriptionID != id.SubscriptionID:
+	case otherSubscription:
 		return "not our subscription"
 	}
-	return ""
+	return fmt.Sprintf("foreignReason(%d)", int(r))
+}
+
+// mismatch says why ev does not belong to id.
+func mismatch(ev Event, id Identity) foreignReason {
+	switch {
+	case id.SubscriptionID == 0:
+		return noSubscription
+	case id.AthleteID == 0:
+		return noAthlete
+	case ev.OwnerID != id.AthleteID:
+		return otherOwner
+	case ev.SubscriptionID != id.SubscriptionID:
+		return otherSubscription
+	}
+	return ours
 }
 
 func (h *Handler) notify(what func(Observer)) {

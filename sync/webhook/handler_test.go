@@ -247,3 +247,32 @@ func TestNewHandlerChecksConfig(t *testing.T) {
 		t.Error("no verify token: no error")
 	}
 }
+
+func TestMismatch(t *testing.T) {
+	id := Identity{AthleteID: 7, SubscriptionID: 9}
+	ev := Event{OwnerID: 7, SubscriptionID: 9}
+	tests := []struct {
+		name string
+		id   Identity
+		ev   Event
+		want foreignReason
+	}{
+		{"ours", id, ev, ours},
+		{"no subscription stored", Identity{AthleteID: 7}, ev, noSubscription},
+		{"no athlete connected", Identity{SubscriptionID: 9}, ev, noAthlete},
+		{"another athlete", id, Event{OwnerID: 8, SubscriptionID: 9}, otherOwner},
+		{"another subscription", id, Event{OwnerID: 7, SubscriptionID: 10}, otherSubscription},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		got := mismatch(tt.ev, tt.id)
+		if got != tt.want {
+			t.Errorf("%s: mismatch = %v, want %v", tt.name, got, tt.want)
+		}
+		text := got.String()
+		if (text == "") != (got == ours) || seen[text] || strings.HasPrefix(text, "foreignReason(") {
+			t.Errorf("%s: reason %d reads %q: want a distinct sentence (none for ours)", tt.name, got, text)
+		}
+		seen[text] = true
+	}
+}
