@@ -121,8 +121,7 @@ func TestPagerWarmsRowsBeforeHandingThemOver(t *testing.T) {
 	w := worker{ctx: context.Background(), do: p.do, glyphs: newGlyphWarmerFunc(rec.layout)}
 	items := []Activity{{ID: 1, Name: "Hike to 富士山"}, {ID: 2, Name: "Morning Run"}}
 	var laidOutWhenShown []string
-	var pg *pager
-	pg = newPager(w, func(context.Context, Filter) (ActivityPage, error) {
+	pg := newPager(w, func(context.Context, Filter) (ActivityPage, error) {
 		return ActivityPage{Items: items, Total: len(items)}, nil
 	}, func() { laidOutWhenShown = rec.laidOut() })
 	pg.load(Filter{})
