@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/owtray/owtray/app/textfmt"
 )
 
 // The charts are drawn with Fyne's canvas: each stream is a canvas.Raster
@@ -332,9 +332,9 @@ func trimZeros(s string) string {
 // formatClockShort is h:mm, or m:ss for seconds.
 func formatClockShort(s int, seconds bool) string {
 	if seconds {
-		return strconv.Itoa(s/60) + ":" + pad2(s%60)
+		return textfmt.MinSec(s)
 	}
-	return strconv.Itoa(s/3600) + ":" + pad2(s/60%60)
+	return textfmt.HourMin(s)
 }
 
 // CreateRenderer implements fyne.Widget.

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
+	"github.com/owtray/owtray/app/textfmt"
 )
 
 // stat is one figure of the overview: what it is and its value in the
@@ -34,14 +35,7 @@ func formatPace(mps float64, u Units) string {
 		return noValue
 	}
 	s := int(math.Round(per / mps))
-	return strconv.Itoa(s/60) + ":" + pad2(s%60) + unit
-}
-
-func pad2(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
+	return textfmt.MinSec(s) + unit
 }
 
 // formatCadence shows cadence as Strava does: running cadence, which the API

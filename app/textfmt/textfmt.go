@@ -46,6 +46,18 @@ func Clock(seconds int) string {
 	return strconv.Itoa(h) + ":" + pad2(m) + ":" + pad2(s)
 }
 
+// MinSec formats a non-negative number of seconds as m:ss, the minutes
+// unbounded: 302 → "5:02", 3725 → "62:05".
+func MinSec(seconds int) string {
+	return strconv.Itoa(seconds/60) + ":" + pad2(seconds%60)
+}
+
+// HourMin formats a non-negative number of seconds as h:mm, the seconds
+// dropped: 3725 → "1:02".
+func HourMin(seconds int) string {
+	return strconv.Itoa(seconds/3600) + ":" + pad2(seconds/60%60)
+}
+
 func pad2(n int) string {
 	if n < 10 {
 		return "0" + strconv.Itoa(n)

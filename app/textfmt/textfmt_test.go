@@ -16,6 +16,12 @@ func TestFormats(t *testing.T) {
 		{Clock(59), "0:00:59"},
 		{Clock(3725), "1:02:05"},
 		{Clock(36*3600 + 61), "36:01:01"},
+		{MinSec(0), "0:00"},
+		{MinSec(302), "5:02"},
+		{MinSec(3725), "62:05"},
+		{HourMin(59), "0:00"},
+		{HourMin(3725), "1:02"},
+		{HourMin(36*3600 + 600), "36:10"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
