@@ -81,12 +81,24 @@ func (g *glyphWarmer) warm(texts ...string) {
 	}
 }
 
-// inBundledFont reports whether r lies in the blocks Fyne's bundled Noto
-// Sans covers (Latin, IPA, Greek, Cyrillic, Latin Extended Additional,
-// Greek Extended, general punctuation up to the currency signs). Whether
-// it is right only decides whether a character is warmed: a character
-// wrongly left out makes its first layout as slow as without the warmer,
-// one wrongly put in costs one layout in the background.
+// inBundledFont reports whether r lies in the blocks Fyne draws from its
+// bundled fonts or the locale's font without looking for another: Noto
+// Sans (Latin, IPA, Greek, Cyrillic, Latin Extended Additional, Greek
+// Extended), punctuation and symbols up to the dingbats and arrows, and
+// the emoji of its bundled emoji font (pictographs, flags, variation
+// selectors, tags). Warming an emoji would make Fyne load a system emoji
+// font that the window never uses. Whether it is right only decides
+// whether a character is warmed: one wrongly left out makes its first
+// layout as slow as without the warmer, one wrongly put in costs one
+// layout in the background.
 func inBundledFont(r rune) bool {
-	return r < 0x0530 || (r >= 0x1E00 && r < 0x20D0)
+	switch {
+	case r < 0x0530, // Latin, IPA, Greek, Cyrillic
+		0x1E00 <= r && r < 0x2C00,   // Latin/Greek Extended, punctuation, symbols, arrows, dingbats
+		0xFE00 <= r && r < 0xFE10,   // variation selectors
+		0x1F000 <= r && r < 0x1FB00, // emoji, flags, pictographs
+		0xE0000 <= r && r < 0xE0080: // tags (subdivision flags)
+		return true
+	}
+	return false
 }

@@ -25,7 +25,8 @@ func TestInBundledFont(t *testing.T) {
 		{'a', true}, {'Ü', true}, {'ß', true}, {'Ω', true}, {'Ж', true},
 		{'–', true}, {'€', true}, {'ẞ', true},
 		{'富', false}, {'ア', false}, {'한', false}, {'ع', false}, {'ह', false},
-		{'🏃', false}, {'\u20D0', false},
+		{'🏃', true}, {'🔥', true}, {'☀', true}, {'\uFE0F', true}, {'⇄', true}, {'🇨', true},
+		{'\u3030', false}, {'\u0530', false}, {'\U0001FB00', false},
 	}
 	for _, tt := range tests {
 		if got := inBundledFont(tt.r); got != tt.want {
@@ -67,7 +68,7 @@ func TestGlyphWarmerLaysOutEachNewCharacterOnce(t *testing.T) {
 		{texts: []string{"Hike to 富士山", "富士 again"}, want: []string{"富士山"}},
 		{texts: []string{"Hike to 富士山 2"}},                                 // seen
 		{texts: []string{"Run in 大阪", "ركض", ""}, want: []string{"大阪ركض"}}, // only the new ones
-		{texts: []string{"大阪 🏃"}, want: []string{"🏃"}},
+		{texts: []string{"大阪 🏃☀️ 서울"}, want: []string{"서울"}},               // emoji are in Fyne's own font
 	}
 	rec := &recordingLayout{}
 	g := newGlyphWarmerFunc(rec.layout)
