@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"image/color"
+	"math"
 	"slices"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -107,12 +110,28 @@ func newActivitiesScreen(lib Library, w worker, units func() Units, onSelect fun
 	header, buttons := newHeader(cols, numeric, listHeader(), func(i int) { s.sortBy(SortKey(i)) })
 	s.header = buttons
 	s.showSort()
-	dateSize := fyne.NewSize(168, s.from.MinSize().Height)
+	dateSize := fyne.NewSize(max(placeholderWidth(&s.from.Entry), placeholderWidth(&s.to.Entry)), s.from.MinSize().Height)
+	// The search takes the spare width, never less than its placeholder's.
+	searchMin := canvas.NewRectangle(color.Transparent)
+	searchMin.SetMinSize(fyne.NewSize(placeholderWidth(&s.search.Entry), 0))
 	filters := container.NewBorder(nil, nil, nil, container.NewHBox(s.sport,
-		container.NewGridWrap(dateSize, s.from), container.NewGridWrap(dateSize, s.to)), s.search)
+		container.NewGridWrap(dateSize, s.from), container.NewGridWrap(dateSize, s.to)),
+		container.NewStack(searchMin, s.search))
 	top := container.NewVBox(filters, container.NewBorder(nil, nil, nil, s.export, s.count), header, widget.NewSeparator())
 	s.content = container.NewBorder(top, nil, nil, nil, container.NewStack(s.list, s.state.content))
 	return s
+}
+
+// placeholderWidth is the width at which e shows its whole placeholder
+// beside its validation icon (a narrower single-line entry scrolls it and
+// shows a scroll bar).
+func placeholderWidth(e *widget.Entry) float32 {
+	// The text with Fyne's padding, inside the entry's border.
+	text := widget.NewLabel(e.PlaceHolder).MinSize().Width + 2*theme.InputBorderSize()
+	if e.Validator != nil {
+		text += theme.IconInlineSize() + theme.LineSpacing() + theme.InnerPadding()
+	}
+	return float32(math.Ceil(float64(text)))
 }
 
 func dateEntry(placeholder string) *keyEntry {

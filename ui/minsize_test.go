@@ -74,8 +74,22 @@ func leaves(o fyne.CanvasObject, clip rect) []leaf {
 	return out
 }
 
+// asEntry is the entry o is or embeds, nil for anything else.
+func asEntry(o fyne.CanvasObject) *widget.Entry {
+	switch e := o.(type) {
+	case *widget.Entry:
+		return e
+	case *keyEntry:
+		return &e.Entry
+	case *setupEntry:
+		return &e.Entry
+	}
+	return nil
+}
+
 // checkLayout fails when the window's content needs more than the minimum
-// window size, or when two texts or inputs overlap at that size.
+// window size, or when two texts or inputs overlap at that size, or an
+// entry is too narrow to show its placeholder.
 func checkLayout(t *testing.T, h *harness, state string) {
 	t.Helper()
 	h.pump.drain()
@@ -88,6 +102,13 @@ func checkLayout(t *testing.T, h *harness, state string) {
 	ls := leaves(content, rect{0, 0, limit.Width, limit.Height})
 	if len(ls) < 3 {
 		t.Fatalf("%s: only %d widgets found", state, len(ls))
+	}
+	for _, l := range ls {
+		if e := asEntry(l.obj); e != nil && e.PlaceHolder != "" && !e.MultiLine {
+			if need, got := placeholderWidth(e), l.obj.Size().Width; got < need {
+				t.Errorf("%s: the entry %q is %.0f wide, too narrow for its placeholder (%.0f): Fyne scrolls it", state, e.PlaceHolder, got, need)
+			}
+		}
 	}
 	for i := range ls {
 		for j := i + 1; j < len(ls); j++ {
