@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTrayMenuItems(t *testing.T) {
@@ -85,5 +86,50 @@ func TestTrayWhenNotConnected(t *testing.T) {
 	}
 	if got := m.Items[3].Label; got != "Not connected · Not synced yet" {
 		t.Errorf("status line = %q", got)
+	}
+}
+
+// TestTrayMenuRebuildsAtMostOncePerInterval imports 100 pages in a second:
+// the tray menu is rebuilt at once for the first and once more, a second
+// later, with the labels of the last; a change after a quiet second is
+// shown at once again.
+func TestTrayMenuRebuildsAtMostOncePerInterval(t *testing.T) {
+	var scheduled []func()
+	var waits []time.Duration
+	nop := func() {}
+	tm := newTrayMenu(nop, nop, nop, func(d time.Duration, fn func()) {
+		waits = append(waits, d)
+		scheduled = append(scheduled, fn)
+	})
+	rebuilds := 0
+	var shown []string
+	tm.rebuild = func() {
+		rebuilds++
+		shown = append(shown, tm.sync.Label)
+	}
+	now := time.Date(2026, 6, 1, 7, 0, 0, 0, time.UTC)
+	st := Status{Connected: true, Syncing: true}
+	for i := range 100 {
+		st.Progress = Progress{Phase: PhaseImport, Done: 200 * (i + 1)}
+		if tm.update(st, false, now) {
+			tm.refresh(now)
+		}
+		now = now.Add(10 * time.Millisecond)
+	}
+	// The second change came 10 ms after the first rebuild.
+	if want := trayRefreshInterval - 10*time.Millisecond; rebuilds != 1 || len(scheduled) != 1 || waits[0] != want {
+		t.Fatalf("100 changes in a second: %d rebuilds, %d scheduled (waits %v); want 1 at once and 1 after %v", rebuilds, len(scheduled), waits, want)
+	}
+	scheduled[0]()
+	if rebuilds != 2 || !strings.Contains(shown[1], "20,000") {
+		t.Fatalf("the scheduled rebuild showed %q, want the last page's progress (20,000)", shown)
+	}
+	now = now.Add(2 * time.Second)
+	st.Syncing = false
+	if tm.update(st, false, now) {
+		tm.refresh(now)
+	}
+	if rebuilds != 3 || len(scheduled) != 1 || shown[2] != labelSyncNow {
+		t.Fatalf("a change after a quiet second: %d rebuilds, %d scheduled, shown %q; want it shown at once", rebuilds, len(scheduled), shown)
 	}
 }

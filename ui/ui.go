@@ -141,7 +141,9 @@ func newUI(a fyne.App, be Backend, opts Options, do func(func())) *UI {
 func (u *UI) units() Units { return u.prefs.Units }
 
 func (u *UI) build() {
-	u.tray = newTrayMenu(u.ShowWindow, u.syncNow, u.app.Quit)
+	u.tray = newTrayMenu(u.ShowWindow, u.syncNow, u.app.Quit, func(d time.Duration, fn func()) {
+		time.AfterFunc(d, func() { u.w.do(fn) })
+	})
 	u.status = newStatusBar(u.syncNow)
 	u.banners = newBannerArea(u.bannerAction)
 	u.setup = newSetupScreen(u.be, u.w, u.openURL, u.showMain, u.leaveSetup)
@@ -262,7 +264,7 @@ func (u *UI) applyStatus(st Status) {
 func (u *UI) refreshSyncState() {
 	now := time.Now()
 	if u.tray.update(u.st, u.syncStarting, now) {
-		u.tray.menu.Refresh()
+		u.tray.refresh(now)
 	}
 	u.status.update(u.st, u.syncStarting, now)
 	u.setTooltip(trayTooltip(u.st, now))

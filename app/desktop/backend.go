@@ -32,6 +32,8 @@ type Backend struct {
 	demo  bool
 	start func(ctx context.Context) error // StartDemo
 	login *autostart.Autostart            // nil: start at login not offered
+	// onSyncing is Options.OnSyncing, or nil.
+	onSyncing func(bool)
 
 	mu       sync.Mutex
 	status   ui.Status
@@ -54,6 +56,9 @@ type Options struct {
 	// Autostart is the start-at-login entry the Settings switch edits;
 	// nil (the demo): the switch cannot be turned on.
 	Autostart *autostart.Autostart
+	// OnSyncing, when set, hears when a sync starts (true) and ends
+	// (false), on the goroutine that publishes the status.
+	OnSyncing func(syncing bool)
 }
 
 // ErrNoAutostart means start at login is not offered here (the demo).
@@ -61,7 +66,7 @@ var ErrNoAutostart = errors.New("start at login is not available in the demo")
 
 // New returns the backend of a; call Close when the window is gone.
 func New(a *app.App, opts Options) *Backend {
-	b := &Backend{app: a, demo: opts.Demo, start: opts.StartDemo, login: opts.Autostart}
+	b := &Backend{app: a, demo: opts.Demo, start: opts.StartDemo, login: opts.Autostart, onSyncing: opts.OnSyncing}
 	b.refreshStatus()
 	b.refreshSettings()
 	b.refreshSetup()
@@ -153,6 +158,10 @@ func (b *Backend) refreshStatus() {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.onSyncing != nil && u.Syncing != b.status.Syncing {
+		// Under b.mu, so that the calls come in the order of the changes.
+		b.onSyncing(u.Syncing)
+	}
 	if st.Connected {
 		b.loggedOut = false
 	}

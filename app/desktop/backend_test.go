@@ -7,8 +7,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -308,5 +310,34 @@ func TestStartAtLogin(t *testing.T) {
 	demo := desktop.New(a, desktop.Options{Demo: true})
 	if err := demo.SaveSettings(context.Background(), ui.Settings{StartAtLogin: true, PollInterval: time.Hour, LookBack: 24 * time.Hour}); !errors.Is(err, desktop.ErrNoAutostart) {
 		t.Fatalf("demo SaveSettings = %v, want ErrNoAutostart", err)
+	}
+}
+
+// TestOnSyncingHearsStartAndEnd: the hook that lifts the desktop's memory
+// limit hears a sync start and end, once each, in that order.
+func TestOnSyncingHearsStartAndEnd(t *testing.T) {
+	opened := apptest.Open(t, stravasim.Config{Activities: 450, Seed: 9}, nil)
+	var mu sync.Mutex
+	var heard []bool
+	be := desktop.New(opened.App, desktop.Options{OnSyncing: func(on bool) {
+		mu.Lock()
+		heard = append(heard, on)
+		mu.Unlock()
+	}})
+	cancel := be.Subscribe(func(ui.Event) {})
+	defer cancel()
+	ctx := context.Background()
+	if _, err := be.Connect(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := be.SyncNow(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []bool{true, false, true, false}; !slices.Equal(heard, want) {
+		t.Errorf("OnSyncing heard %v over two syncs, want %v", heard, want)
 	}
 }

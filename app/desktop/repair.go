@@ -24,7 +24,7 @@ var errQuitting = errors.New("owtray is quitting")
 // on the repaired database. It returns when the user quits or ctx ends; a
 // repair that is running then finishes first.
 func RunRepair(ctx context.Context, d cli.Damaged, opts cli.GUIOptions) error {
-	fa, err := newDesktopApp(opts)
+	fa, limit, err := newDesktopApp(opts)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func RunRepair(ctx context.Context, d cli.Damaged, opts cli.GUIOptions) error {
 				return
 			}
 			aopts.Hidden = false // the user is at the window
-			m = startMain(ctx, fa, a, aopts)
+			m = startMain(ctx, fa, a, aopts, limit)
 			m.u.ShowWindow()
 		},
 	})

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,6 +39,60 @@ func BenchmarkColdStart20000(b *testing.B) {
 	}
 	b.ReportMetric(totalMS/float64(b.N), "ms-to-first-rows")
 	b.ReportMetric(totalRSS/float64(b.N), "MB-peak-RSS")
+}
+
+// BenchmarkImportFrames20000 starts the real window on a data dir that is
+// connected but holds nothing, so its first sync imports 20,000 activities
+// from the simulator (in this process, as Strava is in another), and
+// reports the longest frame of Fyne's event loop while that sync runs, as
+// desktop's frame probe (EnvFrameProbe) measures it: input, animations and
+// painting, with the list filling page by page. Target: < 50 ms. Needs an
+// X display (make bench runs it under Xvfb, whose software GL paints).
+func BenchmarkImportFrames20000(b *testing.B) {
+	var longest, worst float64
+	for b.Loop() {
+		b.StopTimer()
+		bin, p := windowProfileFor(b, false)
+		b.StartTimer()
+		cmd := p.command(bin, "gui")
+		cmd.Env = append(cmd.Env, desktop.EnvFrameProbe+"=1", "LANG=en_US.UTF-8")
+		w := startUntil(b, cmd, "syncing=true")
+		ms := w.untilSyncEnds(b)
+		w.stop(b)
+		longest += ms
+		worst = max(worst, ms)
+	}
+	b.ReportMetric(longest/float64(b.N), "ms-longest-frame-importing")
+	b.ReportMetric(worst, "ms-worst-frame-importing")
+}
+
+// untilSyncEnds reads the frame probe's lines until the sync has ended and
+// returns the longest frame while it ran.
+func (w *benchWindow) untilSyncEnds(b *testing.B) float64 {
+	b.Helper()
+	deadline := time.After(5 * time.Minute)
+	for {
+		select {
+		case <-deadline:
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			b.Fatalf("the import did not end within 5 minutes:\n%s", w.rest.String())
+		case <-w.drained:
+			b.Fatalf("the window exited during the import:\n%s", w.rest.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		w.mu.Lock()
+		last := w.lastProbe
+		w.mu.Unlock()
+		if strings.Contains(last, "syncing=false") {
+			_, v, _ := strings.Cut(last, "longest_syncing_ms=")
+			ms, err := strconv.ParseFloat(strings.Fields(v)[0], 64)
+			if err != nil {
+				b.Fatalf("frame probe line %q: %v", last, err)
+			}
+			return ms
+		}
+	}
 }
 
 // BenchmarkScrollMemory20000 scrolls the real window through thousands of
@@ -113,6 +168,14 @@ type windowProfile struct {
 // activities; it skips without an X display.
 func windowBenchProfile(b *testing.B) (string, *windowProfile) {
 	b.Helper()
+	return windowProfileFor(b, true)
+}
+
+// windowProfileFor builds owtray and a data dir connected to a simulator
+// of 20,000 activities, synced when synced is set (else the window's
+// first sync imports them all); it skips without an X display.
+func windowProfileFor(b *testing.B, synced bool) (string, *windowProfile) {
+	b.Helper()
 	if os.Getenv("DISPLAY") == "" {
 		b.Skip("needs an X display")
 	}
@@ -123,8 +186,10 @@ func windowBenchProfile(b *testing.B) (string, *windowProfile) {
 	if _, err := inst.App.Login(ctx, app.LoginOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := inst.App.Sync(ctx, app.SyncOptions{}); err != nil {
-		b.Fatal(err)
+	if synced {
+		if _, err := inst.App.Sync(ctx, app.SyncOptions{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 	if err := inst.App.Close(); err != nil { // the window opens the database
 		b.Fatal(err)
@@ -149,7 +214,10 @@ type benchWindow struct {
 	readyLine string        // the line that said so
 	peakRSSMB float64       // as the app reported it then
 	drained   chan struct{}
+
+	mu        sync.Mutex
 	rest      strings.Builder // stderr after the first rows
+	lastProbe string          // the frame probe's last line
 }
 
 // startWindow runs `owtray gui` with OWTRAY_STARTUP_PROBE=probe and the
@@ -186,7 +254,13 @@ func startUntil(b *testing.B, cmd *exec.Cmd, ready string) *benchWindow {
 	}
 	go func() {
 		for sc.Scan() {
-			w.rest.WriteString(sc.Text() + "\n")
+			line := sc.Text()
+			w.mu.Lock()
+			w.rest.WriteString(line + "\n")
+			if strings.Contains(line, desktop.FrameProbeLine) {
+				w.lastProbe = line
+			}
+			w.mu.Unlock()
 		}
 		close(w.drained)
 	}()
