@@ -106,10 +106,11 @@ func newDesktopApp(opts cli.GUIOptions) (fyne.App, *syncMemoryLimit, error) {
 // (~40 MB, mostly Fyne's parsed fonts) instead of letting garbage double it
 // between collections. While a sync runs it is lifted: an import makes
 // garbage fast, and with the heap at the limit the collector ran back to
-// back and every allocation on the UI goroutine had to help it — the window
-// stalled for 160–240 ms at a time during a 20,000-activity import on two
-// cores, ~80 ms without the limit (measured with EnvStallProbe). When the
-// sync ends the limit returns and the heap shrinks to it again.
+// back and every allocation on the UI goroutine had to help it: the
+// window's longest frame during a 20,000-activity import under Xvfb on two
+// cores was 99–110 ms with the limit, 40–52 ms without it (EnvFrameProbe,
+// BenchmarkImportFrames20000). When the sync ends the limit returns and
+// the heap shrinks to it again.
 type syncMemoryLimit struct {
 	limit int64
 	set   func(int64) int64 // debug.SetMemoryLimit
