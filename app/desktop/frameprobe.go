@@ -34,8 +34,10 @@ type frameProbe struct {
 }
 
 // tick records one turn of the event loop; it runs on the UI goroutine.
-func (p *frameProbe) tick(float32) {
-	now := time.Now()
+func (p *frameProbe) tick(float32) { p.turn(time.Now()) }
+
+// turn records a turn of the event loop at now.
+func (p *frameProbe) turn(now time.Time) {
 	if !p.last.IsZero() {
 		d := int64(now.Sub(p.last))
 		raise(&p.longest, d)
