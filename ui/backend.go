@@ -289,7 +289,7 @@ func (k SortKey) compareNumbers(a, b Activity) int {
 // SortActivities orders items (given newest first) by f's sort, as
 // Compare does; equal ones keep their order, so ties stay newest first.
 func SortActivities(items []Activity, f Filter) {
-	order := SortOrder(items, f)
+	order := SortOrder(len(items), func(i int) Activity { return items[i] }, f)
 	if order == nil {
 		return
 	}
@@ -300,12 +300,12 @@ func SortActivities(items []Activity, f Filter) {
 	copy(items, sorted)
 }
 
-// SortOrder returns the indexes of items (given newest first) in f's
-// order, as SortActivities would place them; nil when that is the order
-// they have. It sorts small keys (names lower-cased once) and moves no
-// activity, so a caller that keeps the rows can change the sort for the
-// cost of the keys alone.
-func SortOrder(items []Activity, f Filter) []int32 {
+// SortOrder returns the indexes of n rows (given newest first; row(i) is
+// row i as an Activity) in f's order, as SortActivities would place them;
+// nil when that is the order they have. It sorts small keys (names
+// lower-cased once) and moves no row, so a caller that keeps the rows, in
+// whatever form, can change the sort for the cost of the keys alone.
+func SortOrder(n int, row func(i int) Activity, f Filter) []int32 {
 	if f.Sort == SortDate && !f.Ascending {
 		return nil // the stored order
 	}
@@ -319,8 +319,9 @@ func SortOrder(items []Activity, f Filter) []int32 {
 		at   time.Time // f.Sort == SortDate: the start
 		i    int32
 	}
-	keys := make([]keyed, len(items))
-	for i, a := range items {
+	keys := make([]keyed, n)
+	for i := range keys {
+		a := row(i)
 		k := keyed{i: int32(i)}
 		switch f.Sort {
 		case SortDate:

@@ -148,7 +148,7 @@ func (f *fakeBackend) Activities(ctx context.Context, flt Filter) (ActivityPage,
 	q := strings.ToLower(flt.Search)
 	var page ActivityPage
 	// Like app/desktop's: the rows in the sort's order, none moved.
-	order := SortOrder(f.acts, flt)
+	order := SortOrder(len(f.acts), func(i int) Activity { return f.acts[i] }, flt)
 	for j := range f.acts {
 		i := j
 		if order != nil { // nil: the stored order
