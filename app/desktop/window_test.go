@@ -26,6 +26,7 @@ import (
 	"github.com/owtray/owtray/app/secrets"
 	"github.com/owtray/owtray/app/secrets/secretstest"
 	"github.com/owtray/owtray/sync/clocktest"
+	"github.com/owtray/owtray/sync/logtest"
 )
 
 // owtray is the desktop build, built once for the package's tests.
@@ -490,14 +491,19 @@ func TestNoKeychainScreenQuits(t *testing.T) {
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent", "OWTRAY_DATA_DIR="+t.TempDir(),
 		"STRAVA_CLIENT_ID=12345", "LANG=en_US.UTF-8")
-	var out strings.Builder
+	var out logtest.Buffer // written by the process's copiers, read here
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("the app's output:\n%s", out.String())
+		}
+	})
 	clocktest.WaitUntil(t, "the window", 90*time.Second, func() bool {
 		o, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^owtray$").Output()
 		return len(strings.TrimSpace(string(o))) > 0
