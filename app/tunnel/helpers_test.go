@@ -74,6 +74,27 @@ func mode(m Mode) func(State) bool { return func(s State) bool { return s.Mode =
 
 func last(states []State) State { return states[len(states)-1] }
 
+// firstIn and lastIn are the first and the last of states in mode m (the
+// zero State when none is). Run may have moved on by the time a test looks:
+// a retry reports "connecting" right after an error.
+func firstIn(states []State, m Mode) State {
+	for _, s := range states {
+		if s.Mode == m {
+			return s
+		}
+	}
+	return State{}
+}
+
+func lastIn(states []State, m Mode) State {
+	for i := len(states) - 1; i >= 0; i-- {
+		if states[i].Mode == m {
+			return states[i]
+		}
+	}
+	return State{}
+}
+
 func debugLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
