@@ -48,13 +48,11 @@ func (p *frameProbe) turn(now time.Time) {
 	p.last = now
 }
 
-// raise sets v to d when d is larger.
+// raise sets v to d when d is larger. Only the UI goroutine writes the
+// figures (the reporter reads them), so no compare-and-swap is needed.
 func raise(v *atomic.Int64, d int64) {
-	for {
-		old := v.Load()
-		if d <= old || v.CompareAndSwap(old, d) {
-			return
-		}
+	if d > v.Load() {
+		v.Store(d)
 	}
 }
 
